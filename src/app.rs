@@ -1,0 +1,134 @@
+//! The composition root: settings -> database -> pool -> mailer -> state -> server. The only
+//! module that knows every part; each subcommand of the binary starts here.
+
+use std::net::TcpListener;
+use std::process::ExitStatus;
+use std::sync::Arc;
+
+use anyhow::Context;
+use diesel::{Connection, PgConnection};
+
+use crate::config::Settings;
+use crate::db::local::LocalPostgres;
+use crate::db::{self, PoolOptions, migrate};
+use crate::http::{self, AppState};
+use crate::mailer::Mailer;
+
+/// Name of the database inside the local cluster.
+const LOCAL_DATABASE: &str = "recotrack";
+/// Name of the migrated template the test suite clones, one copy per test.
+pub const TEST_TEMPLATE: &str = "recotrack_template";
+
+/// The database the service uses: a configured server, or the private local cluster (stopped
+/// when this value is dropped, if this process started it).
+#[derive(Debug)]
+pub struct Database {
+    url: String,
+    local: Option<LocalPostgres>,
+}
+
+impl Database {
+    /// Uses `database.url`, or starts the local cluster when it is empty.
+    pub fn open(settings: &Settings) -> anyhow::Result<Self> {
+        if let Some(url) = settings.database.external_url() {
+            return Ok(Self {
+                url: url.to_owned(),
+                local: None,
+            });
+        }
+        let local = LocalPostgres::start(&settings.database.local_dir)?;
+        local.ensure_database(LOCAL_DATABASE)?;
+        Ok(Self {
+            url: local.url(LOCAL_DATABASE),
+            local: Some(local),
+        })
+    }
+
+    /// The connection URL (contains the password: never log it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether this is the private local cluster.
+    pub fn is_local(&self) -> bool {
+        self.local.is_some()
+    }
+}
+
+/// Applies pending migrations; returns the versions applied.
+pub fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    Ok(migrate::run_pending(&mut conn)?)
+}
+
+/// Builds what the handlers share: the pool and the mailer.
+pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppState> {
+    let pool = db::build_pool(
+        database_url,
+        PoolOptions {
+            max_size: settings.database.pool_size,
+            connect_timeout: std::time::Duration::from_secs(settings.database.connect_timeout_secs),
+            statement_timeout_ms: settings.database.statement_timeout_ms,
+        },
+    );
+    let mailer = Mailer::from_settings(&settings.email)?;
+    Ok(AppState {
+        pool,
+        settings,
+        mailer,
+    })
+}
+
+/// `recotrack serve`: migrate, then answer HTTP until SIGINT or SIGTERM, then stop the local
+/// cluster if this process started it.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let settings = Arc::new(settings);
+    let database = Database::open(&settings)?;
+    let applied = migrate(database.url())?;
+    tracing::info!(
+        applied = applied.len(),
+        local = database.is_local(),
+        "database ready"
+    );
+    let state = state(settings.clone(), database.url())?;
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    let listener =
+        TcpListener::bind(&address).with_context(|| format!("listening on {address}"))?;
+    tracing::info!(%address, "serving; stop with Ctrl-C");
+    http::server(state, listener)?.await?;
+    tracing::info!("HTTP server stopped");
+    drop(database);
+    Ok(())
+}
+
+/// `recotrack sandbox -- CMD`: runs CMD against a throwaway cluster holding a migrated template
+/// database, then stops and removes the cluster whatever CMD did.
+pub async fn sandbox(command: &[String]) -> anyhow::Result<ExitStatus> {
+    let (program, args) = command.split_first().context("no command given")?;
+    let cluster = LocalPostgres::start_throwaway()?;
+    cluster.ensure_database(TEST_TEMPLATE)?;
+    migrate(&cluster.url(TEST_TEMPLATE))?;
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .env("RECOTRACK_TEST_DATABASE_URL", cluster.url("postgres"))
+        .env("RECOTRACK_TEST_TEMPLATE", TEST_TEMPLATE)
+        .spawn()
+        .with_context(|| format!("starting {program}"))?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let status = tokio::select! {
+        status = child.wait() => status?,
+        // Ctrl-C reaches the child through the terminal's process group; wait for it to finish.
+        _ = tokio::signal::ctrl_c() => child.wait().await?,
+        _ = terminate.recv() => {
+            if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+                let _gone = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+            child.wait().await?
+        }
+    };
+    drop(cluster);
+    Ok(status)
+}

@@ -1,0 +1,44 @@
+//! The command line: one binary, one subcommand per role.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// recotrack turns the recommendations in policy reports into tracked work.
+///
+/// Configuration comes from config/default.toml, config/$RECOTRACK_ENVIRONMENT.toml and
+/// RECOTRACK__SECTION__KEY variables (see config/example.toml). With no database URL, a private
+/// PostgreSQL cluster is started under var/postgres.
+#[derive(Debug, Parser)]
+#[command(name = "recotrack", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the REST API (migrating first) until Ctrl-C or SIGTERM.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Write the OpenAPI document generated from the code.
+    Openapi {
+        /// Where to write it.
+        #[arg(long, default_value = "openapi/openapi.json")]
+        out: PathBuf,
+        /// Do not write: fail when the file differs from what the code generates.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run a command against a throwaway PostgreSQL cluster (the test suite uses this).
+    ///
+    /// The cluster holds a migrated template database; the command gets
+    /// RECOTRACK_TEST_DATABASE_URL and RECOTRACK_TEST_TEMPLATE, and the cluster is stopped and
+    /// removed when it exits, whatever its outcome.
+    Sandbox {
+        /// The command and its arguments, after `--`.
+        #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+}

@@ -1,0 +1,291 @@
+//! Typed, layered settings: the compiled-in `config/default.toml`, then
+//! `config/{environment}.toml`, then `RECOTRACK__SECTION__KEY` environment variables.
+//!
+//! This is the only module that reads the process environment, so every knob the service has
+//! is listed in one place (and documented in `config/example.toml`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Why the settings could not be loaded. The message always names the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("configuration key `{key}`: {problem}")]
+    Key { key: &'static str, problem: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub email: EmailSettings,
+    pub seed: SeedSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub base_url: String,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Empty means "start a private local cluster".
+    pub url: SecretString,
+    pub local_dir: PathBuf,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub statement_timeout_ms: u64,
+}
+
+impl DatabaseSettings {
+    /// The configured server, if any; `None` asks for the local cluster.
+    pub fn external_url(&self) -> Option<&str> {
+        let url = self.url.expose_secret().trim();
+        (!url.is_empty()).then_some(url)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+    /// No TLS at all: for SMTP sinks on loopback.
+    Plain,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub from: String,
+    pub outbox_dir: PathBuf,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub smtp_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSettings {
+    pub on_start: bool,
+    pub demo: bool,
+    pub dir: PathBuf,
+}
+
+impl Settings {
+    /// Loads the settings from the real process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::load_from(&std::env::vars().collect())
+    }
+
+    /// Loads the settings as [`Settings::load`] would with `env` as the environment.
+    pub fn load_from(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let environment = env
+            .get("RECOTRACK_ENVIRONMENT")
+            .map_or("local", String::as_str);
+        let config_dir = env
+            .get("RECOTRACK_CONFIG_DIR")
+            .map_or("config", String::as_str);
+        let mut vars: HashMap<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("RECOTRACK__"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(url) = env.get("DATABASE_URL")
+            && !vars.contains_key("RECOTRACK__DATABASE__URL")
+        {
+            vars.insert("RECOTRACK__DATABASE__URL".into(), url.clone());
+        }
+        let layered = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(
+                File::with_name(&format!("{config_dir}/{environment}"))
+                    .format(FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(
+                Environment::with_prefix("RECOTRACK")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .source(Some(vars)),
+            )
+            .build()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let settings: Settings = layered
+            .try_deserialize()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let key = |key: &'static str, problem: &str| {
+            Err(ConfigError::Key {
+                key,
+                problem: problem.to_owned(),
+            })
+        };
+        if self.server.host.trim().is_empty() {
+            return key("server.host", "must not be empty");
+        }
+        let base = self.server.base_url.as_str();
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.ends_with('/') {
+            return key(
+                "server.base_url",
+                "must be an absolute http(s) URL without a trailing slash",
+            );
+        }
+        if !(1..=200).contains(&self.database.pool_size) {
+            return key("database.pool_size", "must be between 1 and 200");
+        }
+        if self.database.connect_timeout_secs == 0 {
+            return key("database.connect_timeout_secs", "must be at least 1");
+        }
+        if let Some(url) = self.database.external_url()
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return key(
+                "database.url",
+                "must start with postgres:// or postgresql:// (or be empty for a local cluster)",
+            );
+        }
+        if self.database.external_url().is_none() && self.database.local_dir.as_os_str().is_empty()
+        {
+            return key(
+                "database.local_dir",
+                "must not be empty when database.url is empty",
+            );
+        }
+        if self
+            .log
+            .filter
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return key("log.filter", "is not a valid tracing filter");
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return key(
+                "email.from",
+                "must be a mailbox such as `Name <user@example.org>`",
+            );
+        }
+        if self.email.smtp_timeout_secs == 0 {
+            return key("email.smtp_timeout_secs", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        // Point at a directory without environment files so only defaults and `pairs` count.
+        map.entry("RECOTRACK_CONFIG_DIR".into())
+            .or_insert_with(|| "/nonexistent".into());
+        map
+    }
+
+    fn error_of(pairs: &[(&str, &str)]) -> String {
+        match Settings::load_from(&env(pairs)) {
+            Ok(_) => panic!("expected {pairs:?} to be refused"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_load_and_ask_for_a_local_cluster() {
+        let settings = Settings::load_from(&env(&[])).expect("defaults are valid");
+        assert_eq!(settings.server.port, 8080);
+        assert_eq!(settings.server.host, "127.0.0.1");
+        assert!(settings.database.external_url().is_none());
+        assert!(settings.email.smtp_host.is_empty());
+    }
+
+    #[test]
+    fn environment_variables_override_defaults() {
+        let settings = Settings::load_from(&env(&[
+            ("RECOTRACK__SERVER__PORT", "9191"),
+            ("RECOTRACK__LOG__FORMAT", "json"),
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1:5999/x"),
+        ]))
+        .expect("valid");
+        assert_eq!(settings.server.port, 9191);
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(
+            settings.database.external_url(),
+            Some("postgres://u:p@127.0.0.1:5999/x")
+        );
+    }
+
+    #[test]
+    fn a_bad_number_names_its_key() {
+        let message = error_of(&[("RECOTRACK__SERVER__PORT", "eighty")]);
+        assert!(message.contains("server.port"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_enum_value_names_its_key() {
+        let message = error_of(&[("RECOTRACK__EMAIL__SMTP_SECURITY", "carrier-pigeon")]);
+        assert!(message.contains("smtp_security"), "{message}");
+    }
+
+    #[test]
+    fn semantic_checks_name_their_key() {
+        let message = error_of(&[("RECOTRACK__DATABASE__POOL_SIZE", "0")]);
+        assert!(message.contains("database.pool_size"), "{message}");
+        let message = error_of(&[("RECOTRACK__SERVER__BASE_URL", "example.org")]);
+        assert!(message.contains("server.base_url"), "{message}");
+        let message = error_of(&[("RECOTRACK__DATABASE__URL", "mysql://x")]);
+        assert!(message.contains("database.url"), "{message}");
+    }
+
+    #[test]
+    fn the_database_url_is_never_printed() {
+        let settings = Settings::load_from(&env(&[(
+            "DATABASE_URL",
+            "postgres://u:hunter2@127.0.0.1/x",
+        )]))
+        .expect("valid");
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

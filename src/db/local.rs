@@ -1,0 +1,393 @@
+//! A private PostgreSQL cluster, started from the machine's own server binaries when no database
+//! URL is configured, so a fresh checkout runs with one command.
+//!
+//! The cluster listens on a free loopback port (never assuming 5432) with password auth, and
+//! is stopped again when the value is dropped, if this process started it. PostgreSQL refuses
+//! to run as root, so under root the server runs as the `postgres` system user.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use nix::unistd::{Gid, Uid, User};
+
+const PASSWORD_FILE: &str = "recotrack.password";
+const SUPERUSER: &str = "postgres";
+
+/// Why the local cluster could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalPgError {
+    #[error(
+        "no PostgreSQL server binaries found (looked at `pg_config --bindir`, PATH and \
+         /usr/lib/postgresql/*/bin): install the PostgreSQL server package \
+         (Debian: `apt-get install postgresql`) or set DATABASE_URL to an existing server"
+    )]
+    NoBinaries,
+    #[error(
+        "running as root, the local PostgreSQL must run as the `postgres` system user, which does \
+         not exist: install the PostgreSQL server package or set DATABASE_URL"
+    )]
+    NoPostgresUser,
+    #[error(
+        "the `postgres` user cannot reach {0}: every parent directory of the data directory must \
+         be searchable by it; set RECOTRACK__DATABASE__LOCAL_DIR elsewhere or set DATABASE_URL"
+    )]
+    Unreachable(PathBuf),
+    #[error("{what} failed: {detail}")]
+    Command { what: String, detail: String },
+    #[error("{0}: {1}")]
+    Io(String, #[source] std::io::Error),
+    #[error("preparing the database `{0}` failed: {1}")]
+    Database(String, String),
+}
+
+type Result<T> = std::result::Result<T, LocalPgError>;
+
+/// How durable the cluster must be: a throwaway test cluster skips fsync for speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    Durable,
+    Throwaway,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RunAs {
+    uid: Uid,
+    gid: Gid,
+}
+
+/// A running local cluster. Dropping it stops the server if this process started it.
+#[derive(Debug)]
+pub struct LocalPostgres {
+    bin_dir: PathBuf,
+    data_dir: PathBuf,
+    port: u16,
+    password: String,
+    run_as: Option<RunAs>,
+    started_here: bool,
+    /// Present for throwaway clusters: removed, with the data, after the server stops.
+    scratch: Option<tempfile::TempDir>,
+}
+
+impl LocalPostgres {
+    /// Starts (creating it on first use) the cluster whose data lives in `data_dir`, or attaches
+    /// to it when another process of ours already runs it.
+    pub fn start(data_dir: &Path) -> Result<Self> {
+        let data_dir = std::path::absolute(data_dir)
+            .map_err(|e| LocalPgError::Io(format!("resolving {}", data_dir.display()), e))?;
+        Self::start_in(data_dir, Durability::Durable, None)
+    }
+
+    /// Starts a fresh cluster in a temporary directory, removed with everything in it on drop.
+    pub fn start_throwaway() -> Result<Self> {
+        let scratch = tempfile::Builder::new()
+            .prefix("recotrack-pg-")
+            .tempdir()
+            .map_err(|e| LocalPgError::Io("creating a temporary directory".into(), e))?;
+        // tempfile makes the directory private; the `postgres` user must be able to enter it.
+        fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o755))
+            .map_err(|e| LocalPgError::Io("opening the temporary directory".into(), e))?;
+        let data_dir = scratch.path().join("data");
+        Self::start_in(data_dir, Durability::Throwaway, Some(scratch))
+    }
+
+    fn start_in(
+        data_dir: PathBuf,
+        durability: Durability,
+        scratch: Option<tempfile::TempDir>,
+    ) -> Result<Self> {
+        let bin_dir = find_bin_dir().ok_or(LocalPgError::NoBinaries)?;
+        let run_as = if Uid::effective().is_root() {
+            let user = User::from_name(SUPERUSER)
+                .ok()
+                .flatten()
+                .ok_or(LocalPgError::NoPostgresUser)?;
+            Some(RunAs {
+                uid: user.uid,
+                gid: user.gid,
+            })
+        } else {
+            None
+        };
+        let mut cluster = Self {
+            bin_dir,
+            data_dir,
+            port: 0,
+            password: String::new(),
+            run_as,
+            started_here: false,
+            scratch,
+        };
+        if let Some(run_as) = run_as {
+            check_reachable(&cluster.data_dir, run_as)?;
+        }
+        if !cluster.data_dir.join("PG_VERSION").exists() {
+            cluster.init()?;
+        }
+        cluster.password = fs::read_to_string(cluster.data_dir.join(PASSWORD_FILE))
+            .map_err(|e| {
+                LocalPgError::Io(
+                    format!("reading the password of {}", cluster.data_dir.display()),
+                    e,
+                )
+            })?
+            .trim()
+            .to_owned();
+        match cluster.running_port()? {
+            Some(port) => {
+                tracing::info!(data_dir = %cluster.data_dir.display(), port, "attached to the running local PostgreSQL");
+                cluster.port = port;
+            }
+            None => cluster.launch(durability)?,
+        }
+        Ok(cluster)
+    }
+
+    /// The URL of database `name` on this cluster.
+    pub fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{name}",
+            self.password, self.port
+        )
+    }
+
+    /// The directory holding the cluster's data.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Creates database `name` unless it exists.
+    pub fn ensure_database(&self, name: &str) -> Result<()> {
+        let fail = |e: &dyn std::fmt::Display| LocalPgError::Database(name.into(), e.to_string());
+        let mut conn = PgConnection::establish(&self.url("postgres")).map_err(|e| fail(&e))?;
+        let exists: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname = '{}'",
+            name.replace('\'', "''")
+        ))
+        .get_result(&mut conn)
+        .map_err(|e| fail(&e))?;
+        if exists == 0 {
+            diesel::sql_query(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\"")))
+                .execute(&mut conn)
+                .map_err(|e| fail(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Stops the server if this process started it. Called by `Drop` too; stopping twice is fine.
+    pub fn stop(&mut self) -> Result<()> {
+        if !self.started_here {
+            return Ok(());
+        }
+        self.started_here = false;
+        let data_dir = self.data_dir.display().to_string();
+        let output = self.pg_command(
+            "pg_ctl",
+            &["-D", &data_dir, "-m", "fast", "-w", "-s", "stop"],
+        )?;
+        check("stopping PostgreSQL", &output)?;
+        tracing::info!(data_dir = %data_dir, "stopped the local PostgreSQL");
+        Ok(())
+    }
+
+    fn init(&self) -> Result<()> {
+        fs::create_dir_all(&self.data_dir)
+            .map_err(|e| LocalPgError::Io(format!("creating {}", self.data_dir.display()), e))?;
+        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| LocalPgError::Io("restricting the data directory".into(), e))?;
+        let password = uuid::Uuid::new_v4().simple().to_string();
+        // initdb wants the data directory empty, so the password file passes through /tmp.
+        let mut pwfile = tempfile::NamedTempFile::new()
+            .map_err(|e| LocalPgError::Io("creating the password file".into(), e))?;
+        pwfile
+            .write_all(password.as_bytes())
+            .map_err(|e| LocalPgError::Io("writing the password file".into(), e))?;
+        if let Some(run_as) = self.run_as {
+            for path in [self.data_dir.as_path(), pwfile.path()] {
+                std::os::unix::fs::chown(
+                    path,
+                    Some(run_as.uid.as_raw()),
+                    Some(run_as.gid.as_raw()),
+                )
+                .map_err(|e| {
+                    LocalPgError::Io(format!("handing {} to postgres", path.display()), e)
+                })?;
+            }
+        }
+        let data_dir = self.data_dir.display().to_string();
+        let pwfile_arg = format!("--pwfile={}", pwfile.path().display());
+        tracing::info!(data_dir = %data_dir, "creating a local PostgreSQL cluster");
+        let output = self.pg_command(
+            "initdb",
+            &[
+                "-D",
+                &data_dir,
+                "-U",
+                SUPERUSER,
+                "--auth=scram-sha-256",
+                &pwfile_arg,
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ],
+        )?;
+        check("initdb", &output)?;
+        let path = self.data_dir.join(PASSWORD_FILE);
+        fs::write(&path, &password)
+            .and_then(|()| fs::set_permissions(&path, fs::Permissions::from_mode(0o600)))
+            .map_err(|e| LocalPgError::Io("saving the cluster password".into(), e))
+    }
+
+    /// The port of the server already running on this data directory, if one is.
+    fn running_port(&self) -> Result<Option<u16>> {
+        let data_dir = self.data_dir.display().to_string();
+        let status = self.pg_command("pg_ctl", &["-D", &data_dir, "status"])?;
+        if !status.status.success() {
+            return Ok(None);
+        }
+        // postmaster.pid: pid, data dir, start time, port, ...
+        let pid_file = fs::read_to_string(self.data_dir.join("postmaster.pid"))
+            .map_err(|e| LocalPgError::Io("reading postmaster.pid".into(), e))?;
+        Ok(pid_file
+            .lines()
+            .nth(3)
+            .and_then(|line| line.trim().parse().ok()))
+    }
+
+    fn launch(&mut self, durability: Durability) -> Result<()> {
+        self.port = free_port()?;
+        let mut options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories=''",
+            self.port
+        );
+        if durability == Durability::Throwaway {
+            options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300");
+        }
+        let data_dir = self.data_dir.display().to_string();
+        let log = self.data_dir.join("server.log").display().to_string();
+        let output = self.pg_command(
+            "pg_ctl",
+            &[
+                "-D", &data_dir, "-l", &log, "-o", &options, "-w", "-t", "60", "-s", "start",
+            ],
+        )?;
+        if let Err(e) = check("starting PostgreSQL", &output) {
+            let tail = fs::read_to_string(&log).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(5).collect();
+            return Err(LocalPgError::Command {
+                what: "starting PostgreSQL".into(),
+                detail: format!(
+                    "{e}; server log: {}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                ),
+            });
+        }
+        self.started_here = true;
+        tracing::info!(data_dir = %data_dir, port = self.port, "started the local PostgreSQL");
+        Ok(())
+    }
+
+    fn pg_command(&self, program: &str, args: &[&str]) -> Result<Output> {
+        let mut command = Command::new(self.bin_dir.join(program));
+        command.args(args).current_dir("/").env("LC_ALL", "C");
+        if let Some(run_as) = self.run_as {
+            command.uid(run_as.uid.as_raw()).gid(run_as.gid.as_raw());
+        }
+        command
+            .output()
+            .map_err(|e| LocalPgError::Io(format!("running {program}"), e))
+    }
+}
+
+impl Drop for LocalPostgres {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop() {
+            tracing::warn!(error = %e, "could not stop the local PostgreSQL");
+        }
+        if let Some(scratch) = self.scratch.take()
+            && let Err(e) = scratch.close()
+        {
+            tracing::warn!(error = %e, "could not remove the throwaway cluster");
+        }
+    }
+}
+
+fn check(what: &str, output: &Output) -> Result<()> {
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(LocalPgError::Command {
+        what: what.into(),
+        detail: format!(
+            "{} {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+    })
+}
+
+fn free_port() -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|e| LocalPgError::Io("finding a free loopback port".into(), e))
+}
+
+/// Finds the directory holding `initdb`, `pg_ctl` and `postgres`.
+fn find_bin_dir() -> Option<PathBuf> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    let from_pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let from_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut debian: Vec<PathBuf> = fs::read_dir("/usr/lib/postgresql")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Newest major version first.
+    debian.sort_by_key(|p| {
+        std::cmp::Reverse(
+            p.parent()
+                .and_then(|v| v.file_name())
+                .and_then(|v| v.to_str())
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0),
+        )
+    });
+    from_pg_config
+        .into_iter()
+        .chain(from_path)
+        .chain(debian)
+        .find(|dir| has_server(dir))
+}
+
+/// Every ancestor of `data_dir` must be searchable by the server's user.
+fn check_reachable(data_dir: &Path, run_as: RunAs) -> Result<()> {
+    for ancestor in data_dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(ancestor) else {
+            continue; // not created yet: we create it with default, searchable permissions
+        };
+        let mode = meta.mode();
+        let searchable = mode & 0o001 != 0
+            || (meta.uid() == run_as.uid.as_raw() && mode & 0o100 != 0)
+            || (meta.gid() == run_as.gid.as_raw() && mode & 0o010 != 0);
+        if !searchable {
+            return Err(LocalPgError::Unreachable(ancestor.to_path_buf()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The domain's error type. It says what went wrong in the terms of the product; `http::problem`
+//! alone decides how each variant looks on the wire, so nothing here knows about HTTP.
+
+/// Every failure a domain operation can report.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database cannot be reached or has no free connection: the caller may retry (503).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database answers but its schema is behind this binary's migrations (503).
+    #[error("the database schema is not migrated")]
+    NotMigrated,
+    /// What was asked for does not exist, or the caller may not know that it does (404).
+    #[error("not found")]
+    NotFound,
+    /// A bug or an unexpected state; the cause is logged, never shown (500).
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    /// Wraps an unexpected failure whose details must stay in the logs.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        match e {
+            D::NotFound => Self::NotFound,
+            D::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::Unavailable(Box::new(e)),
+            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 3D000
+            // invalid_catalog_name: the server or database went away under us.
+            D::DatabaseError(_, ref info)
+                if info.message().contains("terminating connection")
+                    || info.message().contains("does not exist")
+                        && info.message().starts_with("database") =>
+            {
+                Self::Unavailable(Box::new(e))
+            }
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(Box::new(e))
+    }
+}
+
+/// Shorthand for domain results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,43 @@
+//! Probes for orchestrators: `/healthz` says the process serves HTTP, `/readyz` that it can do
+//! its work (database reachable and migrated).
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain;
+use crate::error::Error;
+use crate::http::AppState;
+
+/// The body of a successful probe.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthResponse {
+    /// `ok` for liveness, `ready` for readiness.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Liveness: the process is up and answering.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "The process is alive", body = HealthResponse))
+)]
+#[get("/healthz")]
+pub async fn get_healthz() -> HttpResponse {
+    HttpResponse::Ok().json(HealthResponse { status: "ok" })
+}
+
+/// Readiness: the database answers and has every migration of this binary.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready to serve", body = HealthResponse),
+        (status = 503, description = "Database unreachable or not migrated",
+         body = crate::http::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn get_readyz(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    domain::health::readiness(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(HealthResponse { status: "ready" }))
+}

@@ -1,0 +1,58 @@
+//! The REST API: routes, problem+json errors, and the OpenAPI document generated from the
+//! handlers. Handlers stay thin: extract, call one domain function, map the answer.
+
+pub mod handlers;
+pub mod openapi;
+pub mod problem;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::db::PgPool;
+use crate::mailer::Mailer;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+    pub mailer: Mailer,
+}
+
+/// Builds the HTTP server on an already bound listener (tests bind port 0).
+pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = match state.settings.server.workers {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
+    let shutdown = state.settings.server.shutdown_timeout_secs;
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(openapi::base())
+            .app_data(state.clone())
+            .app_data(problem::json_config())
+            .app_data(problem::query_config())
+            .app_data(problem::path_config())
+            .configure(handlers::routes)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+            .default_service(web::to(problem::no_route))
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers)
+    .shutdown_timeout(shutdown)
+    .client_request_timeout(Duration::from_secs(30))
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

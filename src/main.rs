@@ -1,0 +1,63 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use recotrack::cli::{Cli, Command};
+use recotrack::config::Settings;
+use recotrack::http::openapi;
+use recotrack::{app, telemetry};
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("recotrack: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log.format, &settings.log.filter);
+    match run(cli.command, settings).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("recotrack: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => app::serve(settings).await?,
+        Command::Migrate => {
+            let database = app::Database::open(&settings)?;
+            let applied = app::migrate(database.url())?;
+            println!("applied {} migration(s)", applied.len());
+        }
+        Command::Openapi { out, check } => {
+            let json = openapi::document_json()?;
+            if check {
+                let committed = std::fs::read_to_string(&out).unwrap_or_default();
+                if committed != json {
+                    eprintln!(
+                        "{} is out of date: run `cargo run -- openapi` and commit it",
+                        out.display()
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            } else {
+                std::fs::write(&out, json)?;
+                println!("wrote {}", out.display());
+            }
+        }
+        Command::Sandbox { command } => {
+            let status = app::sandbox(&command).await?;
+            let code = status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1);
+            return Ok(ExitCode::from(code));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
