@@ -8,9 +8,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use diesel::{Connection, PgConnection};
 
-use crate::config::Settings;
+use secrecy::ExposeSecret;
+
+use crate::config::{JwtAlgorithm, Settings};
+use crate::db::enums::Role;
 use crate::db::local::LocalPostgres;
+use crate::db::models::User;
 use crate::db::{self, PoolOptions, migrate};
+use crate::domain::auth::jwt::TokenKeys;
+use crate::domain::auth::secrets;
+use crate::domain::auth::sessions::LoginLimits;
+use crate::domain::users::{self, NewAccount};
+use crate::http::auth::AuthState;
 use crate::http::{self, AppState};
 use crate::mailer::Mailer;
 
@@ -61,6 +70,31 @@ pub fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
     Ok(migrate::run_pending(&mut conn)?)
 }
 
+/// `recotrack user create`: one account, with a password.
+pub fn create_user(
+    url: &str,
+    email: String,
+    display_name: String,
+    role: Role,
+    password: String,
+) -> anyhow::Result<User> {
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    let account = NewAccount {
+        email,
+        display_name,
+        role,
+        password: Some(password),
+        is_demo: false,
+    };
+    Ok(conn.transaction(|conn| users::create(conn, &account))?)
+}
+
+/// `recotrack user list`.
+pub fn list_users(url: &str) -> anyhow::Result<Vec<User>> {
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    Ok(users::list(&mut conn)?)
+}
+
 /// Builds what the handlers share: the pool and the mailer.
 pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppState> {
     let pool = db::build_pool(
@@ -72,11 +106,43 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         },
     );
     let mailer = Mailer::from_settings(&settings.email)?;
+    let auth = &settings.auth;
+    let keys = TokenKeys::new(auth, &jwt_secret(&settings)?)?;
+    let auth = Arc::new(AuthState {
+        keys,
+        limits: LoginLimits::from_settings(auth),
+        refresh_ttl_secs: auth.refresh_ttl_secs,
+    });
     Ok(AppState {
         pool,
         settings,
         mailer,
+        auth,
     })
+}
+
+/// The HS256 secret: configured, or (for the local cluster only, where config validation allows
+/// it to be empty) a random one kept beside the cluster's data so sessions survive restarts.
+fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let configured = settings.auth.jwt_secret.expose_secret();
+    if !configured.is_empty() || settings.auth.jwt_algorithm != JwtAlgorithm::HS256 {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let mut path = settings.database.local_dir.clone().into_os_string();
+    path.push(".jwt-secret");
+    let path = std::path::PathBuf::from(path);
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    let secret = secrets::generate("")?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&path, &secret)?;
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(secret.into_bytes())
 }
 
 /// `recotrack serve`: migrate, then answer HTTP until SIGINT or SIGTERM, then stop the local

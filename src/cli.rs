@@ -31,6 +31,11 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Manage user accounts (the first admin is created here).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Run a command against a throwaway PostgreSQL cluster (the test suite uses this).
     ///
     /// The cluster holds a migrated template database; the command gets
@@ -41,4 +46,29 @@ pub enum Command {
         #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user. The password comes from RECOTRACK_USER_PASSWORD or, when that is unset,
+    /// from the first line of standard input; it never appears on the command line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, manager, contributor or viewer.
+        #[arg(long, value_parser = ["admin", "manager", "contributor", "viewer"])]
+        role: String,
+        #[arg(
+            long = "password-env",
+            env = "RECOTRACK_USER_PASSWORD",
+            hide = true,
+            hide_env_values = true
+        )]
+        password: Option<String>,
+    },
+    /// List users.
+    List,
 }

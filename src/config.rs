@@ -30,6 +30,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub email: EmailSettings,
     pub seed: SeedSettings,
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,6 +104,30 @@ pub struct SeedSettings {
     pub on_start: bool,
     pub demo: bool,
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum JwtAlgorithm {
+    HS256,
+    EdDSA,
+    RS256,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_algorithm: JwtAlgorithm,
+    pub jwt_secret: SecretString,
+    pub jwt_private_key_file: PathBuf,
+    pub jwt_public_key_file: PathBuf,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    pub leeway_secs: u64,
+    pub login_window_secs: u64,
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_client: u32,
 }
 
 impl Settings {
@@ -203,6 +228,50 @@ impl Settings {
                 "must be a mailbox such as `Name <user@example.org>`",
             );
         }
+        let auth = &self.auth;
+        match auth.jwt_algorithm {
+            JwtAlgorithm::HS256 => {
+                let secret = auth.jwt_secret.expose_secret();
+                if self.database.external_url().is_some() && secret.is_empty() {
+                    return key(
+                        "auth.jwt_secret",
+                        "is required when database.url is set (at least 32 random bytes)",
+                    );
+                }
+                if !secret.is_empty() && secret.len() < 32 {
+                    return key("auth.jwt_secret", "must be at least 32 bytes long");
+                }
+            }
+            JwtAlgorithm::EdDSA | JwtAlgorithm::RS256 => {
+                if auth.jwt_private_key_file.as_os_str().is_empty() {
+                    return key(
+                        "auth.jwt_private_key_file",
+                        "is required for EdDSA and RS256",
+                    );
+                }
+                if auth.jwt_public_key_file.as_os_str().is_empty() {
+                    return key(
+                        "auth.jwt_public_key_file",
+                        "is required for EdDSA and RS256",
+                    );
+                }
+            }
+        }
+        if !(60..=86_400).contains(&auth.access_ttl_secs) {
+            return key("auth.access_ttl_secs", "must be between 60 and 86400");
+        }
+        if auth.refresh_ttl_secs < auth.access_ttl_secs {
+            return key(
+                "auth.refresh_ttl_secs",
+                "must not be shorter than auth.access_ttl_secs",
+            );
+        }
+        if auth.issuer.is_empty() || auth.audience.is_empty() {
+            return key("auth.issuer", "issuer and audience must not be empty");
+        }
+        if auth.login_window_secs == 0 {
+            return key("auth.login_window_secs", "must be at least 1");
+        }
         if self.email.smtp_timeout_secs == 0 {
             return key("email.smtp_timeout_secs", "must be at least 1");
         }
@@ -247,6 +316,10 @@ mod tests {
             ("RECOTRACK__SERVER__PORT", "9191"),
             ("RECOTRACK__LOG__FORMAT", "json"),
             ("DATABASE_URL", "postgres://u:p@127.0.0.1:5999/x"),
+            (
+                "RECOTRACK__AUTH__JWT_SECRET",
+                "0123456789abcdef0123456789abcdef",
+            ),
         ]))
         .expect("valid");
         assert_eq!(settings.server.port, 9191);
@@ -280,12 +353,25 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_database_needs_a_jwt_secret() {
+        let message = error_of(&[("DATABASE_URL", "postgres://u:p@127.0.0.1/x")]);
+        assert!(message.contains("auth.jwt_secret"), "{message}");
+        let message = error_of(&[("RECOTRACK__AUTH__JWT_SECRET", "short")]);
+        assert!(message.contains("auth.jwt_secret"), "{message}");
+    }
+
+    #[test]
     fn the_database_url_is_never_printed() {
-        let settings = Settings::load_from(&env(&[(
-            "DATABASE_URL",
-            "postgres://u:hunter2@127.0.0.1/x",
-        )]))
+        let settings = Settings::load_from(&env(&[
+            ("DATABASE_URL", "postgres://u:hunter2@127.0.0.1/x"),
+            (
+                "RECOTRACK__AUTH__JWT_SECRET",
+                "correct-horse-battery-staple-0123456789",
+            ),
+        ]))
         .expect("valid");
-        assert!(!format!("{settings:?}").contains("hunter2"));
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("correct-horse"));
     }
 }

@@ -13,6 +13,22 @@ pub enum Error {
     /// What was asked for does not exist, or the caller may not know that it does (404).
     #[error("not found")]
     NotFound,
+    /// No credentials, or credentials that are invalid, expired or revoked (401).
+    #[error("not authenticated: {0}")]
+    Unauthenticated(&'static str),
+    /// The caller is known and may see this, but their role or ownership does not allow the
+    /// action (403).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Well-formed input that breaks a rule; `field` names the culprit (422).
+    #[error("invalid {field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The request contradicts the current state, e.g. a duplicate (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Too many attempts; retry after the given number of seconds (429).
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
     /// A bug or an unexpected state; the cause is logged, never shown (500).
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -22,6 +38,16 @@ impl Error {
     /// Wraps an unexpected failure whose details must stay in the logs.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Internal(cause.into())
+    }
+}
+
+impl Error {
+    /// A validation failure of `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use recotrack::cli::{Cli, Command};
+use recotrack::cli::{Cli, Command, UserAction};
 use recotrack::config::Settings;
 use recotrack::http::openapi;
 use recotrack::{app, telemetry};
@@ -50,6 +50,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 println!("wrote {}", out.display());
             }
         }
+        Command::User { action } => user(action, &settings)?,
         Command::Sandbox { command } => {
             let status = app::sandbox(&command).await?;
             let code = status
@@ -60,4 +61,47 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn user(action: UserAction, settings: &Settings) -> anyhow::Result<()> {
+    let database = app::Database::open(settings)?;
+    app::migrate(database.url())?;
+    match action {
+        UserAction::Create {
+            email,
+            name,
+            role,
+            password,
+        } => {
+            let password = match password {
+                Some(password) => password,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let role = serde_json::from_value(serde_json::Value::String(role))?;
+            let user = app::create_user(database.url(), email, name, role, password)?;
+            println!(
+                "created {} ({}) with id {}",
+                user.email,
+                user.role.as_str(),
+                user.id
+            );
+        }
+        UserAction::List => {
+            for user in app::list_users(database.url())? {
+                let state = if user.active { "active" } else { "inactive" };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.id,
+                    user.email,
+                    user.role.as_str(),
+                    state
+                );
+            }
+        }
+    }
+    Ok(())
 }

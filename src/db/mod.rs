@@ -1,8 +1,10 @@
 //! Persistence: the connection pool, the helper that runs diesel off the async workers, the
 //! embedded migrations, and the private PostgreSQL cluster used when no server is configured.
 
+pub mod enums;
 pub mod local;
 pub mod migrate;
+pub mod models;
 pub mod schema;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! The REST API: routes, problem+json errors, and the OpenAPI document generated from the
 //! handlers. Handlers stay thin: extract, call one domain function, map the answer.
 
+pub mod auth;
+pub mod dto;
 pub mod handlers;
 pub mod openapi;
 pub mod problem;
@@ -19,12 +21,22 @@ use crate::config::Settings;
 use crate::db::PgPool;
 use crate::mailer::Mailer;
 
+/// A JSON body whose parse error is held back until the caller is authorised, so that an
+/// unauthorised request is refused (401/403) before its body is judged (400).
+pub type Body<T> = Result<web::Json<T>, actix_web::Error>;
+
+/// Unwraps a [`Body`] inside a handler, after the role extractor has admitted the caller.
+pub fn parsed<T>(body: Body<T>) -> Result<T, actix_web::Error> {
+    body.map(web::Json::into_inner)
+}
+
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     pub mailer: Mailer,
+    pub auth: auth::Auth,
 }
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).

@@ -16,10 +16,39 @@ use utoipa_actix_web::AppExt;
     ),
     tags(
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "auth", description = "Signing in and out; the caller's profile"),
+        (name = "users", description = "Accounts (admins)"),
+        (name = "teams", description = "Teams and their members"),
+        (name = "tokens", description = "API tokens for dashboards and integrations (admins)"),
     ),
-    components(schemas(crate::http::problem::Problem))
+    components(schemas(crate::http::problem::Problem)),
+    modifiers(&BearerScheme)
 )]
 struct BaseDoc;
+
+/// Declares the bearer scheme. Each protected operation lists it with the minimum role as its
+/// one "scope" (OpenAPI 3.1 allows role names there for non-OAuth schemes).
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or rtk_ API token")
+                    .description(Some(
+                        "An access token from POST /api/v1/auth/login, or an API token. \
+                         The scope listed on an operation is the minimum role it requires.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The parts of the document no handler declares.
 pub fn base() -> utoipa::openapi::OpenApi {

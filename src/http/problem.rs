@@ -31,6 +31,15 @@ pub struct Problem {
     /// What went wrong this time, for a person to read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For `validation`: the request field that broke a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `invalid-transition`: the states the item may move to from where it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+    /// For `rate-limited`: seconds until a retry may succeed (also in `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -41,6 +50,9 @@ impl Problem {
             title: title.to_owned(),
             status: status.as_u16(),
             detail: None,
+            field: None,
+            allowed: None,
+            retry_after: None,
         }
     }
 
@@ -99,6 +111,37 @@ impl From<&Error> for Problem {
                 "The database schema is older than this service; run `recotrack migrate`.",
             ),
             Error::NotFound => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Error::Unauthenticated(why) => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            )
+            .with_detail(*why),
+            Error::Forbidden(why) => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden")
+                .with_detail(why.clone()),
+            Error::Invalid { field, message } => {
+                let mut problem = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Invalid input",
+                )
+                .with_detail(format!("{field}: {message}"));
+                problem.field = Some(field.clone());
+                problem
+            }
+            Error::Conflict(why) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").with_detail(why.clone())
+            }
+            Error::RateLimited { retry_after_secs } => {
+                let mut problem = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many attempts",
+                )
+                .with_detail("Too many failed attempts; wait before trying again.");
+                problem.retry_after = Some(*retry_after_secs);
+                problem
+            }
             Error::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -124,7 +167,25 @@ impl ResponseError for Error {
             }
             _ => {}
         }
-        Problem::from(self).response()
+        let mut response = Problem::from(self).response();
+        let headers = response.headers_mut();
+        match self {
+            Error::Unauthenticated(_) => {
+                headers.insert(
+                    actix_web::http::header::WWW_AUTHENTICATE,
+                    actix_web::http::header::HeaderValue::from_static(
+                        "Bearer realm=\"recotrack\", error=\"invalid_token\"",
+                    ),
+                );
+            }
+            Error::RateLimited { retry_after_secs } => {
+                if let Ok(value) = retry_after_secs.to_string().parse() {
+                    headers.insert(actix_web::http::header::RETRY_AFTER, value);
+                }
+            }
+            _ => {}
+        }
+        response
     }
 }
 
@@ -182,4 +243,40 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
     Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
         .with_detail(format!("No route for {} {}.", req.method(), req.path()))
         .response()
+}
+
+/// 401 and 403, documented once for every protected operation.
+#[derive(utoipa::IntoResponses)]
+pub enum Denied {
+    /// No valid bearer token (see `WWW-Authenticate`).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// Authenticated, but the role or ownership does not allow this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+}
+
+/// 400 and 422: a malformed request, or one that breaks a rule.
+#[derive(utoipa::IntoResponses)]
+pub enum Rejected {
+    /// Malformed JSON or parameters, or unknown fields.
+    #[response(status = 400, content_type = "application/problem+json")]
+    Malformed(Problem),
+    /// Well-formed but invalid; `field` names the culprit.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// 404: no such resource, or not visible to the caller.
+#[derive(utoipa::IntoResponses)]
+pub enum Missing {
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// 409: the request contradicts the current state.
+#[derive(utoipa::IntoResponses)]
+pub enum Conflicting {
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
 }

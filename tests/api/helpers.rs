@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use recotrack::config::Settings;
+use recotrack::db::enums::Role;
 use recotrack::http::{self, AppState};
 
 /// A database of its own, cloned from the migrated template and dropped at the end.
@@ -68,6 +69,11 @@ impl Drop for TestDb {
     }
 }
 
+/// The HS256 secret of every test app (tests forge tokens with it and with others).
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The password of every user the helpers create.
+pub const PASSWORD: &str = "a long enough test passphrase";
+
 /// Settings for a test: the `test` environment, this database, small pools.
 pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     let mut env: HashMap<String, String> = HashMap::from([
@@ -83,6 +89,7 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
             "2".into(),
         ),
         ("RECOTRACK__SERVER__WORKERS".into(), "1".into()),
+        ("RECOTRACK__AUTH__JWT_SECRET".into(), TEST_JWT_SECRET.into()),
     ]);
     for (key, value) in extra {
         env.insert((*key).into(), (*value).into());
@@ -103,7 +110,23 @@ pub struct TestApp {
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: HashMap<String, String>,
     pub body: serde_json::Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+/// A user made by the helpers, with a fresh access token.
+pub struct Login {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
 }
 
 impl TestApp {
@@ -129,24 +152,116 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        let mut response = self
+        self.call("GET", path, None, None).await
+    }
+
+    /// Sends `method path` with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
             .client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request sent");
-        let content_type = response
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = bearer {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let sent = match body {
+            Some(body) => request.send_json(&body).await,
+            None => request.send().await,
+        };
+        let mut response = sent.expect("request sent");
+        let headers: HashMap<String, String> = response
             .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
         let bytes = response.body().limit(8 << 20).await.expect("body read");
         let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Reply {
             status: response.status(),
-            content_type,
+            content_type: headers.get("content-type").cloned().unwrap_or_default(),
+            headers,
             body,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    /// Creates a user with `role` directly in the database.
+    pub fn create_user(&self, role: Role) -> (uuid::Uuid, String) {
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let mut conn = self.db.connect();
+        let user = recotrack::domain::users::create(
+            &mut conn,
+            &recotrack::domain::users::NewAccount {
+                email: email.clone(),
+                display_name: format!("Test {}", role.as_str()),
+                role,
+                password: Some(PASSWORD.into()),
+                is_demo: false,
+            },
+        )
+        .expect("create user");
+        (user.id, email)
+    }
+
+    /// Signs in through the API.
+    pub async fn login_as(&self, email: &str, password: &str) -> Reply {
+        self.call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(serde_json::json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// A new user with `role`, signed in.
+    pub async fn user(&self, role: Role) -> Login {
+        let (id, email) = self.create_user(role);
+        let reply = self.login_as(&email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.text);
+        Login {
+            id,
+            email,
+            access: reply.body["access_token"]
+                .as_str()
+                .expect("access")
+                .to_owned(),
+            refresh: reply.body["refresh_token"]
+                .as_str()
+                .expect("refresh")
+                .to_owned(),
+        }
+    }
+
+    /// An API token with `role`, created by `admin` through the API.
+    pub async fn api_token(&self, admin: &Login, role: Role) -> String {
+        let reply = self
+            .call(
+                "POST",
+                "/api/v1/tokens",
+                Some(&admin.access),
+                Some(serde_json::json!({"name": format!("{} token", role.as_str()), "role": role})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.body["token_secret"]
+            .as_str()
+            .expect("secret")
+            .to_owned()
     }
 }

@@ -1,7 +1,9 @@
 //! Integration tests against a real PostgreSQL. Run them with `scripts/test`, which starts a
 //! throwaway cluster; each test gets its own database cloned from a migrated template.
 
+mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod roles;
 mod schema;

@@ -1,0 +1,89 @@
+//! The PostgreSQL enum types, as Rust enums. Their snake_case names are also the API's words.
+
+use diesel_derive_enum::DbEnum;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A user's (or API token's) role, from most to least power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::UserRole"]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Contributor,
+    Viewer,
+}
+
+impl Role {
+    fn power(self) -> u8 {
+        match self {
+            Self::Admin => 3,
+            Self::Manager => 2,
+            Self::Contributor => 1,
+            Self::Viewer => 0,
+        }
+    }
+
+    /// Whether this role may do what `required` may.
+    pub fn at_least(self, required: Role) -> bool {
+        self.power() >= required.power()
+    }
+
+    /// The lowercase name, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Manager => "manager",
+            Self::Contributor => "contributor",
+            Self::Viewer => "viewer",
+        }
+    }
+}
+
+/// A member's place in a team: managers receive the team's digests.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema, Default,
+)]
+#[ExistingTypePath = "crate::db::schema::sql_types::TeamRole"]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRole {
+    #[default]
+    Member,
+    Manager,
+}
+
+/// How often a user receives the stalled-items digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::DigestFrequency"]
+#[serde(rename_all = "snake_case")]
+pub enum DigestFrequency {
+    Weekly,
+    Daily,
+    Off,
+}
+
+/// Who made a change recorded in history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::ActorKind"]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    User,
+    Token,
+    System,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(Role::Admin.at_least(Role::Manager));
+        assert!(Role::Manager.at_least(Role::Contributor));
+        assert!(Role::Contributor.at_least(Role::Viewer));
+        assert!(!Role::Viewer.at_least(Role::Contributor));
+        assert!(!Role::Manager.at_least(Role::Admin));
+        assert!(Role::Viewer.at_least(Role::Viewer));
+    }
+}

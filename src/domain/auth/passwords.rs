@@ -1,0 +1,96 @@
+//! Password hashing with argon2id. Hashing is CPU-heavy: call these from the blocking pool
+//! (`db::run`), never on an async worker.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::error::{Error, Result};
+
+const MIN_LENGTH: usize = 12;
+const MAX_LENGTH: usize = 1024;
+
+/// argon2id with OWASP's recommended minimum: 19 MiB of memory, 2 passes, 1 lane.
+fn hasher() -> Result<Argon2<'static>> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::internal(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Refuses passwords that are too short or absurdly long.
+pub fn check_policy(password: &str) -> Result<()> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(Error::invalid(
+            "password",
+            format!("must be at least {MIN_LENGTH} characters"),
+        ));
+    }
+    if length > MAX_LENGTH {
+        return Err(Error::invalid(
+            "password",
+            format!("must be at most {MAX_LENGTH} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes `password` (after checking the policy) into a PHC string.
+pub fn hash(password: &str) -> Result<String> {
+    check_policy(password)?;
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| Error::internal(e.to_string()))
+}
+
+/// Whether `password` matches `stored`. With no stored hash, a dummy hash is checked instead so
+/// the answer takes as long for an unknown account as for a known one.
+pub fn verify(password: &str, stored: Option<&str>) -> bool {
+    let Ok(argon2) = hasher() else { return false };
+    let (candidate, real) = match stored {
+        Some(stored) => (stored, true),
+        None => (dummy_hash(), false),
+    };
+    let Ok(parsed) = PasswordHash::new(candidate) else {
+        return false;
+    };
+    argon2.verify_password(password.as_bytes(), &parsed).is_ok() && real
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        hasher()
+            .ok()
+            .and_then(|argon2| argon2.hash_password(b"not a real password", &salt).ok())
+            .map(|hash| hash.to_string())
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let stored = hash("a long enough passphrase").expect("hash");
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("a long enough passphrase", Some(&stored)));
+        assert!(!verify("another long passphrase", Some(&stored)));
+    }
+
+    #[test]
+    fn no_stored_hash_never_verifies() {
+        assert!(!verify("not a real password", None));
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(matches!(hash("short"), Err(Error::Invalid { .. })));
+    }
+}

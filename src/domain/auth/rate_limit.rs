@@ -1,0 +1,68 @@
+//! Fixed-window counters in PostgreSQL, shared by every instance of the service.
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use crate::db::schema::rate_limit_buckets as buckets;
+use crate::error::{Error, Result};
+
+/// One limit: at most `max` hits per `window_secs`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub max: u32,
+    pub window_secs: u64,
+}
+
+fn window_start(now: DateTime<Utc>, window_secs: u64) -> DateTime<Utc> {
+    let window = i64::try_from(window_secs.max(1)).unwrap_or(i64::MAX);
+    let start = now.timestamp().div_euclid(window) * window;
+    Utc.timestamp_opt(start, 0).single().unwrap_or(now)
+}
+
+/// Refuses with `RateLimited` when `key` has used up `limit` in the current window.
+pub fn check(conn: &mut PgConnection, key: &str, limit: Limit) -> Result<()> {
+    let now = Utc::now();
+    let start = window_start(now, limit.window_secs);
+    let hits: Option<i32> = buckets::table
+        .find((key, start))
+        .select(buckets::hits)
+        .first(conn)
+        .optional()?;
+    if hits.unwrap_or(0) >= i32::try_from(limit.max).unwrap_or(i32::MAX) {
+        let window = i64::try_from(limit.window_secs).unwrap_or(0);
+        let retry = (start.timestamp() + window - now.timestamp()).max(1);
+        return Err(Error::RateLimited {
+            retry_after_secs: u64::try_from(retry).unwrap_or(1),
+        });
+    }
+    Ok(())
+}
+
+/// Counts one hit against `key`.
+pub fn hit(conn: &mut PgConnection, key: &str, window_secs: u64) -> Result<()> {
+    let start = window_start(Utc::now(), window_secs);
+    diesel::insert_into(buckets::table)
+        .values((
+            buckets::key.eq(key),
+            buckets::window_start.eq(start),
+            buckets::hits.eq(1),
+        ))
+        .on_conflict((buckets::key, buckets::window_start))
+        .do_update()
+        .set(buckets::hits.eq(buckets::hits + excluded(buckets::hits)))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_aligned() {
+        let at = Utc.timestamp_opt(1_000_123, 0).single().expect("time");
+        assert_eq!(window_start(at, 900).timestamp(), 999_900);
+        assert_eq!(window_start(at, 1).timestamp(), 1_000_123);
+    }
+}

@@ -1,0 +1,270 @@
+//! Signing in and out, rotating refresh tokens, and turning a bearer value into a [`Principal`].
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::jwt::TokenKeys;
+use super::rate_limit::{self, Limit};
+use super::secrets::{self, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX};
+use super::{Actor, Principal, passwords};
+use crate::config::AuthSettings;
+use crate::db::enums::Role;
+use crate::db::models::{NewRefreshToken, RefreshToken, User};
+use crate::db::schema::{api_tokens, refresh_tokens, users};
+use crate::db::{self, PgPool};
+use crate::error::{Error, Result};
+
+/// What a successful sign-in or refresh hands out.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+}
+
+/// Login limits, as configured.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_account: Limit,
+    pub per_client: Limit,
+}
+
+impl LoginLimits {
+    pub fn from_settings(auth: &AuthSettings) -> Self {
+        Self {
+            per_account: Limit {
+                max: auth.login_max_failures_per_account,
+                window_secs: auth.login_window_secs,
+            },
+            per_client: Limit {
+                max: auth.login_max_failures_per_client,
+                window_secs: auth.login_window_secs,
+            },
+        }
+    }
+}
+
+const BAD_LOGIN: &str = "the email or password is wrong";
+
+/// Signs a user in with email and password. Failures are counted per account and per client
+/// address; past the limit the answer is 429 whether or not the account exists. The password is
+/// checked against a dummy hash for unknown accounts, so timing does not tell them apart.
+pub async fn login(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    limits: LoginLimits,
+    refresh_ttl_secs: u64,
+    email: String,
+    password: String,
+    client: String,
+) -> Result<Session> {
+    let keys = keys.clone();
+    db::run(pool, move |conn| {
+        let account_key = format!("login:account:{}", email.trim().to_lowercase());
+        let client_key = format!("login:client:{client}");
+        rate_limit::check(conn, &account_key, limits.per_account)?;
+        rate_limit::check(conn, &client_key, limits.per_client)?;
+        // Emails are stored lowercased (see `users::Email`).
+        let user: Option<User> = users::table
+            .filter(users::email.eq(email.trim().to_lowercase()))
+            .select(User::as_select())
+            .first(conn)
+            .optional()?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let password_ok = passwords::verify(&password, stored);
+        let user = match user {
+            Some(user) if password_ok && user.active => user,
+            _ => {
+                rate_limit::hit(conn, &account_key, limits.per_account.window_secs)?;
+                rate_limit::hit(conn, &client_key, limits.per_client.window_secs)?;
+                return Err(Error::Unauthenticated(BAD_LOGIN));
+            }
+        };
+        conn.transaction(|conn| {
+            diesel::update(users::table.find(user.id))
+                .set(users::last_login_at.eq(Utc::now()))
+                .execute(conn)?;
+            start_session(conn, &keys, user.id, Uuid::new_v4(), refresh_ttl_secs)
+        })
+    })
+    .await
+}
+
+fn start_session(
+    conn: &mut PgConnection,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    family_id: Uuid,
+    refresh_ttl_secs: u64,
+) -> Result<Session> {
+    let refresh_token = secrets::generate(REFRESH_TOKEN_PREFIX)?;
+    let ttl = Duration::seconds(i64::try_from(refresh_ttl_secs).unwrap_or(i64::MAX / 2));
+    diesel::insert_into(refresh_tokens::table)
+        .values(NewRefreshToken {
+            id: Uuid::new_v4(),
+            user_id,
+            family_id,
+            token_hash: &secrets::digest(&refresh_token),
+            expires_at: Utc::now() + ttl,
+        })
+        .execute(conn)?;
+    Ok(Session {
+        access_token: keys.issue(user_id, family_id)?,
+        expires_in: keys.ttl_secs(),
+        refresh_token,
+    })
+}
+
+enum Rotation {
+    Rotated(Session),
+    Reused,
+    Refused(&'static str),
+}
+
+/// Exchanges a refresh token for a new pair. A token can be used once: presenting it again
+/// revokes its whole family (every session token derived from the same sign-in).
+pub async fn refresh(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    refresh_ttl_secs: u64,
+    token: String,
+) -> Result<Session> {
+    let keys = keys.clone();
+    let outcome = db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            let row: Option<RefreshToken> = refresh_tokens::table
+                .filter(refresh_tokens::token_hash.eq(secrets::digest(&token)))
+                .select(RefreshToken::as_select())
+                .for_update()
+                .first(conn)
+                .optional()?;
+            let Some(row) = row else {
+                return Ok(Rotation::Refused("the refresh token is not valid"));
+            };
+            if row.revoked_at.is_some() {
+                return Ok(Rotation::Refused("the refresh token was revoked"));
+            }
+            if row.used_at.is_some() {
+                diesel::update(
+                    refresh_tokens::table.filter(refresh_tokens::family_id.eq(row.family_id)),
+                )
+                .set(refresh_tokens::revoked_at.eq(Utc::now()))
+                .execute(conn)?;
+                return Ok(Rotation::Reused);
+            }
+            if row.expires_at <= Utc::now() {
+                return Ok(Rotation::Refused("the refresh token has expired"));
+            }
+            let active: bool = users::table
+                .find(row.user_id)
+                .select(users::active)
+                .first(conn)?;
+            if !active {
+                return Ok(Rotation::Refused("the account is deactivated"));
+            }
+            diesel::update(refresh_tokens::table.find(row.id))
+                .set(refresh_tokens::used_at.eq(Utc::now()))
+                .execute(conn)?;
+            start_session(conn, &keys, row.user_id, row.family_id, refresh_ttl_secs)
+                .map(Rotation::Rotated)
+        })
+    })
+    .await?;
+    match outcome {
+        Rotation::Rotated(session) => Ok(session),
+        Rotation::Reused => Err(Error::Unauthenticated(
+            "the refresh token was already used; the session is revoked",
+        )),
+        Rotation::Refused(why) => Err(Error::Unauthenticated(why)),
+    }
+}
+
+/// Ends the caller's session: its refresh tokens and every access token issued in it stop
+/// working at once.
+pub async fn logout(pool: &PgPool, principal: Principal) -> Result<()> {
+    let Actor::User { session, .. } = principal.actor else {
+        return Err(Error::Forbidden(
+            "API tokens are revoked through /api/v1/tokens".into(),
+        ));
+    };
+    db::run(pool, move |conn| {
+        diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(session))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(Utc::now()))
+        .execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Turns an `Authorization: Bearer` value into the caller, checking revocation and the user's
+/// current role and active flag on every request.
+pub async fn authenticate(pool: &PgPool, keys: &TokenKeys, bearer: String) -> Result<Principal> {
+    if bearer.starts_with(API_TOKEN_PREFIX) {
+        return db::run(pool, move |conn| api_token_principal(conn, &bearer)).await;
+    }
+    let claims = keys.verify(&bearer)?;
+    db::run(pool, move |conn| {
+        let revoked = diesel::dsl::exists(
+            refresh_tokens::table
+                .filter(refresh_tokens::family_id.eq(claims.sid))
+                .filter(refresh_tokens::revoked_at.is_not_null()),
+        );
+        let found: Option<(Role, bool, bool)> = users::table
+            .find(claims.sub)
+            .select((users::role, users::active, revoked))
+            .first(conn)
+            .optional()?;
+        match found {
+            Some((role, true, false)) => Ok(Principal {
+                actor: Actor::User {
+                    id: claims.sub,
+                    session: claims.sid,
+                },
+                role,
+            }),
+            Some((_, false, _)) => Err(Error::Unauthenticated("the account is deactivated")),
+            Some((_, _, true)) => Err(Error::Unauthenticated("the session was signed out")),
+            None => Err(Error::Unauthenticated("the access token is invalid")),
+        }
+    })
+    .await
+}
+
+fn api_token_principal(conn: &mut PgConnection, bearer: &str) -> Result<Principal> {
+    let now = Utc::now();
+    let found: Option<(Uuid, Role)> = api_tokens::table
+        .filter(api_tokens::token_hash.eq(secrets::digest(bearer)))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now)),
+        )
+        .select((api_tokens::id, api_tokens::role))
+        .first(conn)
+        .optional()?;
+    let Some((id, role)) = found else {
+        return Err(Error::Unauthenticated(
+            "the API token is invalid, expired or revoked",
+        ));
+    };
+    // Recorded at most once a minute, so a busy dashboard does not write on every request.
+    diesel::update(
+        api_tokens::table.find(id).filter(
+            api_tokens::last_used_at
+                .is_null()
+                .or(api_tokens::last_used_at.lt(now - Duration::minutes(1))),
+        ),
+    )
+    .set(api_tokens::last_used_at.eq(now))
+    .execute(conn)?;
+    Ok(Principal {
+        actor: Actor::Token { id },
+        role,
+    })
+}
