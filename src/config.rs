@@ -31,6 +31,18 @@ pub struct Settings {
     pub email: EmailSettings,
     pub seed: SeedSettings,
     pub auth: AuthSettings,
+    pub stall: StallRules,
+}
+
+/// Days without activity before an open item counts as stalled, by where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StallRules {
+    pub pending: u32,
+    pub accepted: u32,
+    pub in_progress: u32,
+    pub blocked: u32,
+    pub partially_implemented: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -271,6 +283,21 @@ impl Settings {
         }
         if auth.login_window_secs == 0 {
             return key("auth.login_window_secs", "must be at least 1");
+        }
+        let stall = self.stall;
+        for (name, days) in [
+            ("stall.pending", stall.pending),
+            ("stall.accepted", stall.accepted),
+            ("stall.in_progress", stall.in_progress),
+            ("stall.blocked", stall.blocked),
+            ("stall.partially_implemented", stall.partially_implemented),
+        ] {
+            if !(1..=3650).contains(&days) {
+                return Err(ConfigError::Key {
+                    key: name,
+                    problem: "must be between 1 and 3650 days".into(),
+                });
+            }
         }
         if self.email.smtp_timeout_secs == 0 {
             return key("email.smtp_timeout_secs", "must be at least 1");

@@ -26,6 +26,15 @@ pub enum Error {
     /// The request contradicts the current state, e.g. a duplicate (409).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// `If-Match` named a version that is no longer current; nothing was changed (412).
+    #[error("the item changed since version {expected}; it is now at version {current}")]
+    PreconditionFailed { expected: i32, current: i32 },
+    /// The workflow does not allow this move from where the item stands (409).
+    #[error("{detail}")]
+    Transition {
+        detail: String,
+        allowed: Vec<String>,
+    },
     /// Too many attempts; retry after the given number of seconds (429).
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
@@ -77,6 +86,19 @@ impl From<diesel::result::Error> for Error {
 impl From<diesel::r2d2::PoolError> for Error {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Self::Unavailable(Box::new(e))
+    }
+}
+
+impl From<crate::domain::workflow::Refusal> for Error {
+    fn from(refusal: crate::domain::workflow::Refusal) -> Self {
+        use crate::domain::workflow::Refusal;
+        let detail = refusal.to_string();
+        match refusal {
+            Refusal::ReasonRequired { .. } => Self::invalid("reason", detail),
+            Refusal::NotAllowed { allowed, .. }
+            | Refusal::NotAgreed { allowed, .. }
+            | Refusal::NoVerifiedEvidence { allowed } => Self::Transition { detail, allowed },
+        }
     }
 }
 

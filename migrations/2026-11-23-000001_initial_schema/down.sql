@@ -3,7 +3,6 @@ DROP TABLE digest_deliveries;
 DROP TABLE digest_runs;
 DROP TABLE idempotency_keys;
 DROP TABLE rate_limit_buckets;
-DROP TABLE revoked_access_tokens;
 DROP TABLE refresh_tokens;
 DROP TABLE api_tokens;
 DROP TRIGGER history_events_no_update ON history_events;

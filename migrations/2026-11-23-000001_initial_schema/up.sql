@@ -58,9 +58,9 @@ CREATE TABLE reports (
     id            uuid PRIMARY KEY,
     key           text NOT NULL UNIQUE CHECK (key ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
     title         text NOT NULL CHECK (length(btrim(title)) BETWEEN 1 AND 500),
-    alt_titles    text[] NOT NULL DEFAULT '{}',
+    alt_titles    text[] NOT NULL DEFAULT '{}' CHECK (array_position(alt_titles, NULL) IS NULL),
     publisher     text NOT NULL DEFAULT '',
-    authors       text[] NOT NULL DEFAULT '{}',
+    authors       text[] NOT NULL DEFAULT '{}' CHECK (array_position(authors, NULL) IS NULL),
     published_on  date,
     source_url    text,
     source_file   text,
@@ -90,11 +90,14 @@ CREATE TABLE recommendations (
     parent_id           uuid REFERENCES recommendations (id) ON DELETE RESTRICT CHECK (parent_id <> id),
     title               text NOT NULL CHECK (length(btrim(title)) BETWEEN 1 AND 500),
     body                text NOT NULL DEFAULT '' CHECK (length(body) <= 20000),
-    themes              text[] NOT NULL DEFAULT '{}',
+    themes              text[] NOT NULL DEFAULT '{}' CHECK (array_position(themes, NULL) IS NULL),
     priority            rec_priority NOT NULL DEFAULT 'medium',
     -- A measurable commitment, e.g. "1,000 small livelihood assistance projects".
     target              text,
     target_year         integer CHECK (target_year BETWEEN 1900 AND 2200),
+    -- What owners report as they go; contributors may edit these on items they own.
+    progress_percent    smallint NOT NULL DEFAULT 0 CHECK (progress_percent BETWEEN 0 AND 100),
+    progress_note       text NOT NULL DEFAULT '' CHECK (length(progress_note) <= 5000),
     due_date            date,
     original_due_date   date,
     response            rec_response NOT NULL DEFAULT 'pending',
@@ -116,7 +119,7 @@ CREATE TABLE recommendations (
                             setweight(to_tsvector('english', title), 'A')
                             || setweight(to_tsvector('english', body), 'B')
                         ) STORED,
-    UNIQUE (report_id, parent_id, ordinal),
+    UNIQUE NULLS NOT DISTINCT (report_id, parent_id, ordinal),
     CHECK (response NOT IN ('noted', 'rejected') OR length(btrim(coalesce(response_reason, ''))) > 0),
     CHECK (status NOT IN ('blocked', 'not_implemented', 'superseded')
            OR length(btrim(coalesce(status_reason, ''))) > 0),
@@ -245,13 +248,6 @@ CREATE TABLE refresh_tokens (
 CREATE INDEX refresh_tokens_user_id_idx ON refresh_tokens (user_id);
 CREATE INDEX refresh_tokens_family_id_idx ON refresh_tokens (family_id);
 
--- Access-token ids revoked before their expiry (logout).
-CREATE TABLE revoked_access_tokens (
-    jti        uuid PRIMARY KEY,
-    expires_at timestamptz NOT NULL
-);
-CREATE INDEX revoked_access_tokens_expires_at_idx ON revoked_access_tokens (expires_at);
-
 -- Shared by every instance, so a limit holds however many run.
 CREATE TABLE rate_limit_buckets (
     key          text NOT NULL,
@@ -292,7 +288,7 @@ CREATE TABLE digest_deliveries (
     subject         text NOT NULL,
     stalled_count   integer NOT NULL CHECK (stalled_count >= 0),
     overdue_count   integer NOT NULL CHECK (overdue_count >= 0),
-    item_ids        uuid[] NOT NULL,
+    item_ids        uuid[] NOT NULL CHECK (array_position(item_ids, NULL) IS NULL),
     attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     last_error      text,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
@@ -310,7 +306,7 @@ CREATE TABLE escalations (
     recommendation_id uuid NOT NULL REFERENCES recommendations (id) ON DELETE CASCADE,
     stalled_since     timestamptz NOT NULL,
     step              smallint NOT NULL CHECK (step >= 0),
-    notified_user_ids uuid[] NOT NULL,
+    notified_user_ids uuid[] NOT NULL CHECK (array_position(notified_user_ids, NULL) IS NULL),
     created_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (recommendation_id, stalled_since, step)
 );

@@ -87,3 +87,93 @@ mod tests {
         assert!(Role::Viewer.at_least(Role::Viewer));
     }
 }
+
+/// What the responsible body said about a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::RecResponse"]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    Pending,
+    Accepted,
+    AcceptedInPrinciple,
+    Noted,
+    Rejected,
+}
+
+/// How far implementation has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::RecStatus"]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NotStarted,
+    InProgress,
+    PartiallyImplemented,
+    Implemented,
+    Blocked,
+    NotImplemented,
+    Superseded,
+}
+
+/// How urgent an item is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema, Default,
+)]
+#[ExistingTypePath = "crate::db::schema::sql_types::RecPriority"]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+    Critical,
+}
+
+/// What the evidence says, derived from it: none, claimed (submitted, none accepted), verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::EvidenceStage"]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceStage {
+    None,
+    Claimed,
+    Verified,
+}
+
+/// How an owner relates to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::OwnerKind"]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerKind {
+    Responsible,
+    Contributor,
+    Observer,
+}
+
+/// What a piece of evidence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::EvidenceKind"]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    Document,
+    Url,
+    Dataset,
+    Statement,
+    Media,
+}
+
+/// A reviewer's verdict on evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::Verification"]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+/// The snake_case wire name of any of these enums.
+pub fn wire_name<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

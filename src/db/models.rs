@@ -1,11 +1,17 @@
 //! Rows as diesel reads and writes them. Never sent on the wire: `http` has its own types.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::enums::{DigestFrequency, Role, TeamRole};
-use crate::db::schema::{api_tokens, refresh_tokens, team_memberships, teams, users};
+use crate::db::enums::{
+    ActorKind, DigestFrequency, EvidenceKind, EvidenceStage, Priority, Response, Role, Status,
+    TeamRole, Verification,
+};
+use crate::db::schema::{
+    api_tokens, comments, evidence, history_events, recommendations, refresh_tokens, reports,
+    team_memberships, teams, users,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -121,4 +127,171 @@ pub struct NewRefreshToken<'a> {
     pub family_id: Uuid,
     pub token_hash: &'a str,
     pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = reports, check_for_backend(diesel::pg::Pg))]
+pub struct Report {
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub alt_titles: Vec<String>,
+    pub publisher: String,
+    pub authors: Vec<String>,
+    pub published_on: Option<NaiveDate>,
+    pub source_url: Option<String>,
+    pub source_file: Option<String>,
+    pub language: String,
+    pub summary: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = reports)]
+pub struct ReportFields {
+    pub title: String,
+    pub alt_titles: Vec<String>,
+    pub publisher: String,
+    pub authors: Vec<String>,
+    pub published_on: Option<NaiveDate>,
+    pub source_url: Option<String>,
+    pub source_file: Option<String>,
+    pub language: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = recommendations, check_for_backend(diesel::pg::Pg))]
+pub struct Recommendation {
+    pub id: Uuid,
+    pub report_id: Uuid,
+    pub key: String,
+    pub ordinal: i32,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub themes: Vec<String>,
+    pub priority: Priority,
+    pub target: Option<String>,
+    pub target_year: Option<i32>,
+    pub progress_percent: i16,
+    pub progress_note: String,
+    pub due_date: Option<NaiveDate>,
+    pub original_due_date: Option<NaiveDate>,
+    pub response: Response,
+    pub response_reason: Option<String>,
+    pub response_changed_at: Option<DateTime<Utc>>,
+    pub status: Status,
+    pub status_reason: Option<String>,
+    pub status_changed_at: DateTime<Utc>,
+    pub evidence_stage: EvidenceStage,
+    pub evidence_as_of: Option<NaiveDate>,
+    pub snoozed_until: Option<NaiveDate>,
+    pub snooze_reason: Option<String>,
+    pub last_activity_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = recommendations)]
+pub struct NewRecommendation {
+    pub id: Uuid,
+    pub report_id: Uuid,
+    pub key: String,
+    pub ordinal: i32,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub themes: Vec<String>,
+    pub priority: Priority,
+    pub target: Option<String>,
+    pub target_year: Option<i32>,
+    pub due_date: Option<NaiveDate>,
+    pub original_due_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = evidence, check_for_backend(diesel::pg::Pg))]
+pub struct Evidence {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub kind: EvidenceKind,
+    pub title: String,
+    pub url: Option<String>,
+    pub excerpt: String,
+    pub source: String,
+    pub observed_on: Option<NaiveDate>,
+    pub rationale: String,
+    pub submitted_by: Option<Uuid>,
+    pub submitted_at: DateTime<Utc>,
+    pub verification: Verification,
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_note: Option<String>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = evidence)]
+pub struct NewEvidence {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub kind: EvidenceKind,
+    pub title: String,
+    pub url: Option<String>,
+    pub excerpt: String,
+    pub source: String,
+    pub observed_on: Option<NaiveDate>,
+    pub rationale: String,
+    pub submitted_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
+pub struct Comment {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub author_id: Option<Uuid>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = history_events, check_for_backend(diesel::pg::Pg))]
+pub struct HistoryEvent {
+    pub id: i64,
+    pub recommendation_id: Uuid,
+    pub seq: i32,
+    pub kind: String,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub field: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = history_events)]
+pub struct NewHistoryEvent {
+    pub recommendation_id: Uuid,
+    pub seq: i32,
+    pub kind: String,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub field: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub prev_hash: String,
+    pub hash: String,
 }

@@ -1,55 +1,55 @@
 // @generated automatically by Diesel CLI.
 
 pub mod sql_types {
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "actor_kind"))]
     pub struct ActorKind;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "delivery_status"))]
     pub struct DeliveryStatus;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "digest_frequency"))]
     pub struct DigestFrequency;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "evidence_kind"))]
     pub struct EvidenceKind;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "evidence_stage"))]
     pub struct EvidenceStage;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "owner_kind"))]
     pub struct OwnerKind;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "rec_priority"))]
     pub struct RecPriority;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "rec_response"))]
     pub struct RecResponse;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "rec_status"))]
     pub struct RecStatus;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "team_role"))]
     pub struct TeamRole;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
     pub struct Tsvector;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "user_role"))]
     pub struct UserRole;
 
-    #[derive(diesel::sql_types::SqlType)]
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "verification"))]
     pub struct Verification;
 }
@@ -94,7 +94,7 @@ diesel::table! {
         subject -> Text,
         stalled_count -> Int4,
         overdue_count -> Int4,
-        item_ids -> Array<Nullable<Uuid>>,
+        item_ids -> Array<Uuid>,
         attempts -> Int4,
         last_error -> Nullable<Text>,
         next_attempt_at -> Timestamptz,
@@ -120,7 +120,7 @@ diesel::table! {
         recommendation_id -> Uuid,
         stalled_since -> Timestamptz,
         step -> Int2,
-        notified_user_ids -> Array<Nullable<Uuid>>,
+        notified_user_ids -> Array<Uuid>,
         created_at -> Timestamptz,
     }
 }
@@ -221,10 +221,12 @@ diesel::table! {
         parent_id -> Nullable<Uuid>,
         title -> Text,
         body -> Text,
-        themes -> Array<Nullable<Text>>,
+        themes -> Array<Text>,
         priority -> RecPriority,
         target -> Nullable<Text>,
         target_year -> Nullable<Int4>,
+        progress_percent -> Int2,
+        progress_note -> Text,
         due_date -> Nullable<Date>,
         original_due_date -> Nullable<Date>,
         response -> RecResponse,
@@ -271,9 +273,9 @@ diesel::table! {
         id -> Uuid,
         key -> Text,
         title -> Text,
-        alt_titles -> Array<Nullable<Text>>,
+        alt_titles -> Array<Text>,
         publisher -> Text,
-        authors -> Array<Nullable<Text>>,
+        authors -> Array<Text>,
         published_on -> Nullable<Date>,
         source_url -> Nullable<Text>,
         source_file -> Nullable<Text>,
@@ -283,13 +285,6 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
-    }
-}
-
-diesel::table! {
-    revoked_access_tokens (jti) {
-        jti -> Uuid,
-        expires_at -> Timestamptz,
     }
 }
 
@@ -370,7 +365,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     report_managers,
     reports,
-    revoked_access_tokens,
     team_memberships,
     teams,
     users,

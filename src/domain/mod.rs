@@ -2,7 +2,14 @@
 //! about HTTP or SMTP.
 
 pub mod auth;
+pub mod comments;
+pub mod evidence;
 pub mod health;
+pub mod history;
+pub mod items;
+pub mod reports;
+pub mod stall;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod workflow;

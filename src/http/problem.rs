@@ -132,6 +132,22 @@ impl From<&Error> for Problem {
             Error::Conflict(why) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").with_detail(why.clone())
             }
+            Error::PreconditionFailed { .. } => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "Precondition failed",
+            )
+            .with_detail(format!("{error}; fetch it again and retry")),
+            Error::Transition { detail, allowed } => {
+                let mut problem = Problem::new(
+                    StatusCode::CONFLICT,
+                    "invalid-transition",
+                    "Transition not allowed",
+                )
+                .with_detail(detail.clone());
+                problem.allowed = Some(allowed.clone());
+                problem
+            }
             Error::RateLimited { retry_after_secs } => {
                 let mut problem = Problem::new(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -279,4 +295,11 @@ pub enum Missing {
 pub enum Conflicting {
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
+}
+
+/// 412: `If-Match` named a stale version.
+#[derive(utoipa::IntoResponses)]
+pub enum Stale {
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
 }

@@ -1,0 +1,58 @@
+//! Comments on items: written by owners and managers, readable by everyone.
+
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::models::Comment;
+use crate::db::schema::{comments, recommendations};
+use crate::domain::auth::Principal;
+use crate::domain::history::{self, Author, Change};
+use crate::domain::items::{self, Scope};
+use crate::error::{Error, Result};
+
+/// Adds a comment; it counts as activity on the item.
+pub fn add(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    item: Uuid,
+    body: &str,
+) -> Result<Comment> {
+    items::lock(conn, item)?;
+    items::authorize(conn, principal, item, Scope::Work)?;
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(Error::invalid("body", "must be 1 to 10000 characters"));
+    }
+    let comment: Comment = diesel::insert_into(comments::table)
+        .values((
+            comments::id.eq(Uuid::new_v4()),
+            comments::recommendation_id.eq(item),
+            comments::author_id.eq(principal.user_id()),
+            comments::body.eq(body),
+        ))
+        .returning(Comment::as_returning())
+        .get_result(conn)?;
+    let author = Author::from(principal);
+    history::append(
+        conn,
+        item,
+        author,
+        vec![Change::new("comment_added").after(json!({"comment_id": comment.id, "body": body}))],
+    )?;
+    items::touch(conn, item, author)?;
+    Ok(comment)
+}
+
+/// The comments of an item, oldest first.
+pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Comment>> {
+    recommendations::table
+        .find(item)
+        .select(recommendations::id)
+        .first::<Uuid>(conn)?;
+    Ok(comments::table
+        .filter(comments::recommendation_id.eq(item))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(Comment::as_select())
+        .load(conn)?)
+}

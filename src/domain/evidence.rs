@@ -1,0 +1,292 @@
+//! Evidence that an item is being done: submitted by owners, reviewed by managers. An item's
+//! `evidence_stage` and `evidence_as_of` are derived from it here, in the same transaction.
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::enums::{EvidenceKind, EvidenceStage, Role, Verification};
+use crate::db::models::{Evidence, NewEvidence};
+use crate::db::schema::{evidence, recommendations};
+use crate::domain::auth::Principal;
+use crate::domain::history::{self, Author, Change};
+use crate::domain::items::{self, Scope};
+use crate::error::{Error, Result};
+
+/// What a submitter says about a piece of evidence.
+#[derive(Debug, Clone)]
+pub struct EvidenceInput {
+    pub kind: EvidenceKind,
+    pub title: String,
+    pub url: Option<String>,
+    pub excerpt: String,
+    pub source: String,
+    pub observed_on: Option<NaiveDate>,
+    pub rationale: String,
+}
+
+fn validate(input: &EvidenceInput) -> Result<()> {
+    let title = input.title.trim();
+    if title.is_empty() || title.chars().count() > 500 {
+        return Err(Error::invalid("title", "must be 1 to 500 characters"));
+    }
+    if let Some(url) = &input.url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Error::invalid("url", "must be an http(s) URL"));
+    }
+    if input.kind == EvidenceKind::Url && input.url.is_none() {
+        return Err(Error::invalid("url", "evidence of kind `url` needs a URL"));
+    }
+    if input.excerpt.chars().count() > 20_000 {
+        return Err(Error::invalid(
+            "excerpt",
+            "must be at most 20000 characters",
+        ));
+    }
+    if input.source.chars().count() > 500 || input.rationale.chars().count() > 5000 {
+        return Err(Error::invalid(
+            "source",
+            "source at most 500, rationale at most 5000 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Recomputes the item's evidence stage: `verified` once any evidence is accepted (as of the
+/// newest accepted observation), `claimed` while some awaits review, else `none`.
+pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<()> {
+    let rows: Vec<(
+        Verification,
+        Option<NaiveDate>,
+        Option<chrono::DateTime<Utc>>,
+    )> = evidence::table
+        .filter(evidence::recommendation_id.eq(item))
+        .select((
+            evidence::verification,
+            evidence::observed_on,
+            evidence::reviewed_at,
+        ))
+        .load(conn)?;
+    let accepted_dates: Vec<NaiveDate> = rows
+        .iter()
+        .filter(|(v, _, _)| *v == Verification::Accepted)
+        .filter_map(|(_, observed, reviewed)| observed.or(reviewed.map(|r| r.date_naive())))
+        .collect();
+    let stage = if rows.iter().any(|(v, _, _)| *v == Verification::Accepted) {
+        EvidenceStage::Verified
+    } else if rows.iter().any(|(v, _, _)| *v == Verification::Pending) {
+        EvidenceStage::Claimed
+    } else {
+        EvidenceStage::None
+    };
+    let as_of = (stage == EvidenceStage::Verified).then(|| {
+        accepted_dates
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or_else(|| Utc::now().date_naive())
+    });
+    diesel::update(recommendations::table.find(item))
+        .set((
+            recommendations::evidence_stage.eq(stage),
+            recommendations::evidence_as_of.eq(as_of),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn snapshot(e: &Evidence) -> serde_json::Value {
+    json!({"evidence_id": e.id, "kind": e.kind, "title": e.title, "verification": e.verification})
+}
+
+/// Adds evidence to an item (owners and managers); it awaits review.
+pub fn add(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    item: Uuid,
+    input: EvidenceInput,
+) -> Result<Evidence> {
+    items::lock(conn, item)?;
+    items::authorize(conn, principal, item, Scope::Work)?;
+    validate(&input)?;
+    let row: Evidence = diesel::insert_into(evidence::table)
+        .values(NewEvidence {
+            id: Uuid::new_v4(),
+            recommendation_id: item,
+            kind: input.kind,
+            title: input.title.trim().to_owned(),
+            url: input.url,
+            excerpt: input.excerpt,
+            source: input.source,
+            observed_on: input.observed_on,
+            rationale: input.rationale,
+            submitted_by: principal.user_id(),
+        })
+        .returning(Evidence::as_returning())
+        .get_result(conn)?;
+    refresh_stage(conn, item)?;
+    let author = Author::from(principal);
+    history::append(
+        conn,
+        item,
+        author,
+        vec![Change::new("evidence_added").after(snapshot(&row))],
+    )?;
+    items::touch(conn, item, author)?;
+    Ok(row)
+}
+
+/// The evidence of an item, oldest first.
+pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Evidence>> {
+    recommendations::table
+        .find(item)
+        .select(recommendations::id)
+        .first::<Uuid>(conn)?;
+    Ok(evidence::table
+        .filter(evidence::recommendation_id.eq(item))
+        .order((evidence::submitted_at.asc(), evidence::id.asc()))
+        .select(Evidence::as_select())
+        .load(conn)?)
+}
+
+/// Locks a piece of evidence and its item; returns the evidence.
+fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Evidence> {
+    let item: Uuid = evidence::table
+        .find(id)
+        .select(evidence::recommendation_id)
+        .first(conn)?;
+    items::lock(conn, item)?;
+    Ok(evidence::table
+        .find(id)
+        .select(Evidence::as_select())
+        .for_update()
+        .first(conn)?)
+}
+
+/// Submitters may change or withdraw their evidence while it awaits review; managers always.
+fn may_edit(conn: &mut PgConnection, principal: &Principal, row: &Evidence) -> Result<()> {
+    if principal.role.at_least(Role::Manager) {
+        return Ok(());
+    }
+    items::authorize(conn, principal, row.recommendation_id, Scope::Work)?;
+    if row.submitted_by != principal.user_id() || row.submitted_by.is_none() {
+        return Err(Error::Forbidden(
+            "only its submitter or a manager may change this evidence".into(),
+        ));
+    }
+    if row.verification != Verification::Pending {
+        return Err(Error::Conflict(
+            "reviewed evidence can only be changed by a manager".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces the description of a piece of evidence. A change sends accepted evidence back to
+/// review unless a manager makes it.
+pub fn update(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    id: Uuid,
+    input: EvidenceInput,
+) -> Result<Evidence> {
+    let row = lock(conn, id)?;
+    may_edit(conn, principal, &row)?;
+    validate(&input)?;
+    let updated: Evidence = diesel::update(evidence::table.find(id))
+        .set((
+            evidence::kind.eq(input.kind),
+            evidence::title.eq(input.title.trim()),
+            evidence::url.eq(&input.url),
+            evidence::excerpt.eq(&input.excerpt),
+            evidence::source.eq(&input.source),
+            evidence::observed_on.eq(input.observed_on),
+            evidence::rationale.eq(&input.rationale),
+            evidence::version.eq(evidence::version + 1),
+        ))
+        .returning(Evidence::as_returning())
+        .get_result(conn)?;
+    let author = Author::from(principal);
+    history::append(
+        conn,
+        row.recommendation_id,
+        author,
+        vec![
+            Change::new("evidence_updated")
+                .before(snapshot(&row))
+                .after(snapshot(&updated)),
+        ],
+    )?;
+    items::touch(conn, row.recommendation_id, author)?;
+    Ok(updated)
+}
+
+/// Withdraws a piece of evidence.
+pub fn delete(conn: &mut PgConnection, principal: &Principal, id: Uuid) -> Result<()> {
+    let row = lock(conn, id)?;
+    may_edit(conn, principal, &row)?;
+    diesel::delete(evidence::table.find(id)).execute(conn)?;
+    refresh_stage(conn, row.recommendation_id)?;
+    let author = Author::from(principal);
+    history::append(
+        conn,
+        row.recommendation_id,
+        author,
+        vec![Change::new("evidence_removed").before(snapshot(&row))],
+    )?;
+    items::touch(conn, row.recommendation_id, author)
+}
+
+/// A manager's verdict. Nobody reviews evidence they submitted themselves.
+pub fn review(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    id: Uuid,
+    decision: Verification,
+    note: Option<String>,
+) -> Result<Evidence> {
+    principal.require(Role::Manager)?;
+    let row = lock(conn, id)?;
+    let reviewer = principal.user_id().ok_or_else(|| {
+        Error::Forbidden("evidence is reviewed by a person, not an API token".into())
+    })?;
+    if row.submitted_by == Some(reviewer) {
+        return Err(Error::Forbidden(
+            "nobody may review evidence they submitted".into(),
+        ));
+    }
+    if decision == Verification::Pending {
+        return Err(Error::invalid("decision", "must be accepted or rejected"));
+    }
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if decision == Verification::Rejected && note.is_none() {
+        return Err(Error::invalid("note", "say why the evidence is rejected"));
+    }
+    let reviewed: Evidence = diesel::update(evidence::table.find(id))
+        .set((
+            evidence::verification.eq(decision),
+            evidence::reviewed_by.eq(reviewer),
+            evidence::reviewed_at.eq(Utc::now()),
+            evidence::review_note.eq(&note),
+            evidence::version.eq(evidence::version + 1),
+        ))
+        .returning(Evidence::as_returning())
+        .get_result(conn)?;
+    refresh_stage(conn, row.recommendation_id)?;
+    let author = Author::from(principal);
+    history::append(
+        conn,
+        row.recommendation_id,
+        author,
+        vec![
+            Change::new("evidence_reviewed")
+                .field("verification", json!(row.verification), json!(decision))
+                .after(snapshot(&reviewed))
+                .reason(note),
+        ],
+    )?;
+    items::touch(conn, row.recommendation_id, author)?;
+    Ok(reviewed)
+}

@@ -1,0 +1,307 @@
+//! Listing items for dashboards: filters, sorting, keyset pagination with an opaque cursor, and
+//! the total. Three statements whatever the page size: count, page, owners.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Text, Timestamptz};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Item, assemble};
+use crate::config::StallRules;
+use crate::db::enums::{Priority, Response, Status};
+use crate::db::models::Recommendation;
+use crate::db::schema::{
+    recommendation_owners as owners, recommendations as recs, reports, team_memberships,
+};
+use crate::domain::stall;
+use crate::error::{Error, Result};
+
+/// Which items to list. Empty vectors and `None`s do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub statuses: Vec<Status>,
+    pub responses: Vec<Response>,
+    pub report_id: Option<Uuid>,
+    /// Items owned by this user, directly or through a team.
+    pub owner: Option<Uuid>,
+    /// Items owned by this team.
+    pub team: Option<Uuid>,
+    pub theme: Option<String>,
+    pub priority: Option<Priority>,
+    pub due_before: Option<NaiveDate>,
+    pub due_after: Option<NaiveDate>,
+    pub stalled: Option<bool>,
+    pub overdue: Option<bool>,
+    /// Full-text search over title and body (web search syntax).
+    pub q: Option<String>,
+}
+
+/// The orders a list can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// By key, i.e. by report and position in it.
+    Ordinal,
+    /// Soonest due first; items without a due date last.
+    DueDate,
+    LastActivity,
+}
+
+/// A sort key and direction, written `key` or `-key` on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// Parses `ordinal`, `due_date`, `last_activity`, each optionally prefixed with `-`.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, raw),
+        };
+        let key = match name {
+            "ordinal" => SortKey::Ordinal,
+            "due_date" => SortKey::DueDate,
+            "last_activity" => SortKey::LastActivity,
+            _ => {
+                return Err(Error::invalid(
+                    "sort",
+                    "use ordinal, due_date or last_activity, optionally with a leading -",
+                ));
+            }
+        };
+        Ok(Self { key, descending })
+    }
+
+    fn name(self) -> String {
+        let key = match self.key {
+            SortKey::Ordinal => "ordinal",
+            SortKey::DueDate => "due_date",
+            SortKey::LastActivity => "last_activity",
+        };
+        if self.descending {
+            format!("-{key}")
+        } else {
+            key.to_owned()
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    s: String,
+    v: String,
+    i: Uuid,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(raw: &str, sort: Sort) -> Result<Self> {
+        let bad = || {
+            Error::invalid(
+                "cursor",
+                "not a cursor from this list; start again without it",
+            )
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        if cursor.s != sort.name() {
+            return Err(bad());
+        }
+        Ok(cursor)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<Item>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+type Query<'a> =
+    diesel::dsl::IntoBoxed<'a, diesel::dsl::InnerJoin<recs::table, reports::table>, Pg>;
+
+const DUE_KEY: &str = "coalesce(recommendations.due_date, DATE '9999-12-31')";
+
+fn filtered(filter: &Filter, rules: &StallRules) -> Query<'static> {
+    let mut query: Query<'static> = recs::table.inner_join(reports::table).into_boxed();
+    if !filter.statuses.is_empty() {
+        query = query.filter(recs::status.eq_any(filter.statuses.clone()));
+    }
+    if !filter.responses.is_empty() {
+        query = query.filter(recs::response.eq_any(filter.responses.clone()));
+    }
+    if let Some(report) = filter.report_id {
+        query = query.filter(recs::report_id.eq(report));
+    }
+    if let Some(user) = filter.owner {
+        let teams = team_memberships::table
+            .filter(team_memberships::user_id.eq(user))
+            .select(team_memberships::team_id.nullable());
+        let owned = owners::table
+            .filter(owners::user_id.eq(user).or(owners::team_id.eq_any(teams)))
+            .select(owners::recommendation_id);
+        query = query.filter(recs::id.eq_any(owned));
+    }
+    if let Some(team) = filter.team {
+        let owned = owners::table
+            .filter(owners::team_id.eq(team))
+            .select(owners::recommendation_id);
+        query = query.filter(recs::id.eq_any(owned));
+    }
+    if let Some(theme) = &filter.theme {
+        query = query.filter(recs::themes.contains(vec![theme.trim().to_lowercase()]));
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(recs::priority.eq(priority));
+    }
+    if let Some(before) = filter.due_before {
+        query = query.filter(recs::due_date.lt(before));
+    }
+    if let Some(after) = filter.due_after {
+        query = query.filter(recs::due_date.gt(after));
+    }
+    if let Some(stalled) = filter.stalled {
+        let expr = stall::sql_stalled(rules);
+        query = query.filter(sql::<Bool>(&if stalled {
+            expr
+        } else {
+            format!("NOT {expr}")
+        }));
+    }
+    if let Some(overdue) = filter.overdue {
+        let expr = stall::sql_overdue();
+        // `NOT (x)` is NULL when there is no due date; such items are simply not overdue.
+        query = query.filter(sql::<Bool>(&if overdue {
+            expr
+        } else {
+            format!("({expr}) IS NOT TRUE")
+        }));
+    }
+    if let Some(q) = filter.q.as_ref().filter(|q| !q.trim().is_empty()) {
+        query = query.filter(
+            sql::<Bool>("recommendations.search @@ websearch_to_tsquery('english', ")
+                .bind::<Text, _>(q.trim().to_owned())
+                .sql(")"),
+        );
+    }
+    query
+}
+
+fn after_cursor(query: Query<'static>, sort: Sort, cursor: Cursor) -> Result<Query<'static>> {
+    let op = if sort.descending { "<" } else { ">" };
+    let bad = || {
+        Error::invalid(
+            "cursor",
+            "not a cursor from this list; start again without it",
+        )
+    };
+    Ok(match sort.key {
+        SortKey::Ordinal => {
+            if sort.descending {
+                query.filter(recs::key.lt(cursor.v))
+            } else {
+                query.filter(recs::key.gt(cursor.v))
+            }
+        }
+        SortKey::DueDate => {
+            let date: NaiveDate = cursor.v.parse().map_err(|_| bad())?;
+            query.filter(
+                sql::<Bool>(&format!("({DUE_KEY}, recommendations.id) {op} ("))
+                    .bind::<Date, _>(date)
+                    .sql(", ")
+                    .bind::<diesel::sql_types::Uuid, _>(cursor.i)
+                    .sql(")"),
+            )
+        }
+        SortKey::LastActivity => {
+            let at: DateTime<Utc> = cursor.v.parse().map_err(|_| bad())?;
+            query.filter(
+                sql::<Bool>(&format!(
+                    "(recommendations.last_activity_at, recommendations.id) {op} ("
+                ))
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(cursor.i)
+                .sql(")"),
+            )
+        }
+    })
+}
+
+fn ordered(query: Query<'static>, sort: Sort) -> Query<'static> {
+    match (sort.key, sort.descending) {
+        (SortKey::Ordinal, false) => query.order(recs::key.asc()),
+        (SortKey::Ordinal, true) => query.order(recs::key.desc()),
+        (SortKey::DueDate, false) => query.order((sql::<Date>(DUE_KEY).asc(), recs::id.asc())),
+        (SortKey::DueDate, true) => query.order((sql::<Date>(DUE_KEY).desc(), recs::id.desc())),
+        (SortKey::LastActivity, false) => {
+            query.order((recs::last_activity_at.asc(), recs::id.asc()))
+        }
+        (SortKey::LastActivity, true) => {
+            query.order((recs::last_activity_at.desc(), recs::id.desc()))
+        }
+    }
+}
+
+fn cursor_after(item: &Recommendation, sort: Sort) -> Cursor {
+    let v = match sort.key {
+        SortKey::Ordinal => item.key.clone(),
+        SortKey::DueDate => item
+            .due_date
+            .map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string()),
+        SortKey::LastActivity => item
+            .last_activity_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    };
+    Cursor {
+        s: sort.name(),
+        v,
+        i: item.id,
+    }
+}
+
+/// A page of at most `limit` items matching `filter`, after `cursor`.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    sort: Sort,
+    limit: i64,
+    cursor: Option<&str>,
+    rules: &StallRules,
+) -> Result<Page> {
+    if !(1..=200).contains(&limit) {
+        return Err(Error::invalid("limit", "must be between 1 and 200"));
+    }
+    let cursor = cursor.map(|raw| Cursor::decode(raw, sort)).transpose()?;
+    let total: i64 = filtered(filter, rules).count().get_result(conn)?;
+    let mut query = filtered(filter, rules);
+    if let Some(cursor) = cursor {
+        query = after_cursor(query, sort, cursor)?;
+    }
+    let mut rows: Vec<(Recommendation, String)> = ordered(query, sort)
+        .select((Recommendation::as_select(), reports::key))
+        .limit(limit + 1)
+        .load(conn)?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = more
+        .then(|| rows.last().map(|(rec, _)| cursor_after(rec, sort).encode()))
+        .flatten();
+    Ok(Page {
+        items: assemble(conn, rows, rules)?,
+        total,
+        next_cursor,
+    })
+}

@@ -1,0 +1,209 @@
+//! Recommendations as tracked items: reading them with their owners and assessment, the
+//! ownership rule for changing them, and the bookkeeping every change shares.
+
+pub mod edit;
+pub mod list;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::config::StallRules;
+use crate::db::enums::{OwnerKind, Role};
+use crate::db::models::Recommendation;
+use crate::db::schema::{
+    recommendation_owners as owners, recommendations, reports, team_memberships, teams, users,
+};
+use crate::domain::auth::Principal;
+use crate::domain::history::Author;
+use crate::domain::stall::{self, Assessment, Facts};
+use crate::error::{Error, Result};
+
+/// An owner of an item: a user or a team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub kind: OwnerKind,
+    pub user_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub name: String,
+}
+
+/// An item as the API shows it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub rec: Recommendation,
+    pub report_key: String,
+    pub owners: Vec<Owner>,
+    pub assessment: Assessment,
+}
+
+/// What a change needs the caller to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Editing the item's definition, owners or response: managers.
+    Manage,
+    /// Working on it (status, progress, evidence, comments): managers, or contributors who own
+    /// it directly or through a team.
+    Work,
+}
+
+/// Whether `user` owns `item` directly or through one of their teams.
+pub fn owns(conn: &mut PgConnection, user: Uuid, item: Uuid) -> Result<bool> {
+    let my_teams = team_memberships::table
+        .filter(team_memberships::user_id.eq(user))
+        .select(team_memberships::team_id);
+    Ok(diesel::select(diesel::dsl::exists(
+        owners::table
+            .filter(owners::recommendation_id.eq(item))
+            .filter(
+                owners::user_id
+                    .eq(user)
+                    .or(owners::team_id.nullable().eq_any(my_teams.nullable())),
+            ),
+    ))
+    .get_result(conn)?)
+}
+
+/// Refuses (403) unless `principal` may change `item` within `scope`. The one place the
+/// ownership rule lives.
+pub fn authorize(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    item: Uuid,
+    scope: Scope,
+) -> Result<()> {
+    if principal.role.at_least(Role::Manager) {
+        return Ok(());
+    }
+    if scope == Scope::Work
+        && principal.role.at_least(Role::Contributor)
+        && let Some(user) = principal.user_id()
+        && owns(conn, user, item)?
+    {
+        return Ok(());
+    }
+    Err(Error::Forbidden(match scope {
+        Scope::Manage => "only managers may do this".into(),
+        Scope::Work => "only the item's owners (or their team) and managers may change it".into(),
+    }))
+}
+
+/// Locks the item's row for the rest of the transaction, so changes to one item serialise.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Recommendation> {
+    Ok(recommendations::table
+        .find(id)
+        .select(Recommendation::as_select())
+        .for_update()
+        .first(conn)?)
+}
+
+/// Refuses when `If-Match` named another version.
+pub fn check_version(expected: Option<i32>, current: i32) -> Result<()> {
+    match expected {
+        Some(expected) if expected != current => {
+            Err(Error::PreconditionFailed { expected, current })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Bumps the version; a person's change also moves `last_activity_at` (the stall clock).
+pub fn touch(conn: &mut PgConnection, id: Uuid, author: Author) -> Result<()> {
+    let now = Utc::now();
+    let target = recommendations::table.find(id);
+    if author.is_person() {
+        diesel::update(target)
+            .set((
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(now),
+                recommendations::last_activity_at.eq(now),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(target)
+            .set((
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// item, kind, user, team, user's name, team's name
+type OwnerRow = (Uuid, OwnerKind, Option<Uuid>, Option<Uuid>, Option<String>, Option<String>);
+
+/// The owners of each of `ids`, in one query.
+pub fn owners_of(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Owner>>> {
+    let rows: Vec<OwnerRow> = owners::table
+        .left_join(users::table.on(owners::user_id.eq(users::id.nullable())))
+        .left_join(teams::table.on(owners::team_id.eq(teams::id.nullable())))
+        .filter(owners::recommendation_id.eq_any(ids))
+        .order((owners::recommendation_id, owners::created_at, owners::id))
+        .select((
+            owners::recommendation_id,
+            owners::kind,
+            owners::user_id,
+            owners::team_id,
+            users::display_name.nullable(),
+            teams::name.nullable(),
+        ))
+        .load(conn)?;
+    let mut map: HashMap<Uuid, Vec<Owner>> = HashMap::new();
+    for (item, kind, user_id, team_id, user_name, team_name) in rows {
+        map.entry(item).or_default().push(Owner {
+            kind,
+            user_id,
+            team_id,
+            name: user_name.or(team_name).unwrap_or_default(),
+        });
+    }
+    Ok(map)
+}
+
+/// Builds API items from rows, loading all their owners at once.
+pub fn assemble(
+    conn: &mut PgConnection,
+    rows: Vec<(Recommendation, String)>,
+    rules: &StallRules,
+) -> Result<Vec<Item>> {
+    let ids: Vec<Uuid> = rows.iter().map(|(rec, _)| rec.id).collect();
+    let mut owners = owners_of(conn, &ids)?;
+    let now = Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|(rec, report_key)| {
+            let assessment = stall::assess(
+                rules,
+                Facts {
+                    response: rec.response,
+                    status: rec.status,
+                    last_activity_at: rec.last_activity_at,
+                    due_date: rec.due_date,
+                    snoozed_until: rec.snoozed_until,
+                },
+                now,
+            );
+            Item {
+                owners: owners.remove(&rec.id).unwrap_or_default(),
+                rec,
+                report_key,
+                assessment,
+            }
+        })
+        .collect())
+}
+
+/// One item.
+pub fn get(conn: &mut PgConnection, id: Uuid, rules: &StallRules) -> Result<Item> {
+    let row: (Recommendation, String) = recommendations::table
+        .inner_join(reports::table)
+        .filter(recommendations::id.eq(id))
+        .select((Recommendation::as_select(), reports::key))
+        .first(conn)?;
+    assemble(conn, vec![row], rules)?
+        .pop()
+        .ok_or(Error::NotFound)
+}

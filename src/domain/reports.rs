@@ -1,0 +1,191 @@
+//! The source documents that recommendations come from.
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use uuid::Uuid;
+
+use crate::db::models::{Report, ReportFields};
+use crate::db::schema::{recommendations, reports};
+use crate::error::{Error, Result};
+
+/// A report as a client describes it.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput {
+    pub title: String,
+    pub alt_titles: Vec<String>,
+    pub publisher: String,
+    pub authors: Vec<String>,
+    pub published_on: Option<NaiveDate>,
+    pub source_url: Option<String>,
+    pub source_file: Option<String>,
+    pub language: String,
+    pub summary: String,
+}
+
+/// A report key: lowercase letters, digits and dashes, as in `ccg-2017`.
+pub fn check_key(key: &str) -> Result<()> {
+    let ok = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !key.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "key",
+            "use 1-64 lowercase letters, digits and dashes",
+        ))
+    }
+}
+
+fn validate(input: ReportInput) -> Result<ReportFields> {
+    let title = input.title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 500 {
+        return Err(Error::invalid("title", "must be 1 to 500 characters"));
+    }
+    if let Some(url) = &input.source_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Error::invalid("source_url", "must be an http(s) URL"));
+    }
+    let language = if input.language.trim().is_empty() {
+        "en".to_owned()
+    } else {
+        input.language.trim().to_owned()
+    };
+    let language_ok = language.len() <= 35
+        && language.split('-').enumerate().all(|(i, part)| {
+            if i == 0 {
+                (2..=3).contains(&part.len()) && part.chars().all(|c| c.is_ascii_lowercase())
+            } else {
+                (2..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric())
+            }
+        });
+    if !language_ok {
+        return Err(Error::invalid(
+            "language",
+            "must be a language tag such as `en` or `zh-Hans`",
+        ));
+    }
+    let clean = |list: Vec<String>| {
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    Ok(ReportFields {
+        title,
+        alt_titles: clean(input.alt_titles),
+        publisher: input.publisher.trim().to_owned(),
+        authors: clean(input.authors),
+        published_on: input.published_on,
+        source_url: input.source_url,
+        source_file: input.source_file,
+        language,
+        summary: input.summary,
+    })
+}
+
+/// Creates a report under `key`.
+pub fn create(
+    conn: &mut PgConnection,
+    key: &str,
+    input: ReportInput,
+    created_by: Option<Uuid>,
+) -> Result<Report> {
+    check_key(key)?;
+    let fields = validate(input)?;
+    diesel::insert_into(reports::table)
+        .values((
+            reports::id.eq(Uuid::new_v4()),
+            reports::key.eq(key),
+            reports::created_by.eq(created_by),
+            &fields,
+        ))
+        .returning(Report::as_returning())
+        .get_result(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Error::Conflict(format!("a report with key {key} exists"))
+            }
+            other => other.into(),
+        })
+}
+
+/// Every report, newest publication first.
+pub fn list(conn: &mut PgConnection) -> Result<Vec<Report>> {
+    Ok(reports::table
+        .order((
+            reports::published_on.desc().nulls_last(),
+            reports::key.asc(),
+        ))
+        .select(Report::as_select())
+        .load(conn)?)
+}
+
+/// One report.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<Report> {
+    Ok(reports::table
+        .find(id)
+        .select(Report::as_select())
+        .first(conn)?)
+}
+
+/// One report by its key.
+pub fn by_key(conn: &mut PgConnection, key: &str) -> Result<Report> {
+    Ok(reports::table
+        .filter(reports::key.eq(key))
+        .select(Report::as_select())
+        .first(conn)?)
+}
+
+/// Replaces a report's description (`If-Match` optional through `expected_version`).
+pub fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    input: ReportInput,
+    expected_version: Option<i32>,
+) -> Result<Report> {
+    let fields = validate(input)?;
+    let current: i32 = reports::table
+        .find(id)
+        .select(reports::version)
+        .for_update()
+        .first(conn)?;
+    if let Some(expected) = expected_version
+        && expected != current
+    {
+        return Err(Error::PreconditionFailed { expected, current });
+    }
+    Ok(diesel::update(reports::table.find(id))
+        .set((
+            &fields,
+            reports::version.eq(current + 1),
+            reports::updated_at.eq(Utc::now()),
+        ))
+        .returning(Report::as_returning())
+        .get_result(conn)?)
+}
+
+/// Deletes a report that has no items yet.
+pub fn delete(conn: &mut PgConnection, id: Uuid) -> Result<()> {
+    reports::table
+        .find(id)
+        .select(reports::id)
+        .for_update()
+        .first::<Uuid>(conn)?;
+    let items: i64 = recommendations::table
+        .filter(recommendations::report_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if items > 0 {
+        return Err(Error::Conflict(format!(
+            "the report has {items} recommendations; it cannot be deleted"
+        )));
+    }
+    diesel::delete(reports::table.find(id)).execute(conn)?;
+    Ok(())
+}
