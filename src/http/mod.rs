@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod dto;
+pub mod etag;
 pub mod handlers;
 pub mod openapi;
 pub mod problem;

@@ -20,6 +20,13 @@ use utoipa_actix_web::AppExt;
         (name = "users", description = "Accounts (admins)"),
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for dashboards and integrations (admins)"),
+        (name = "workflow", description = "The response and status state machines"),
+        (name = "reports", description = "The source documents"),
+        (name = "recommendations", description = "Tracked items: list, read, edit, move through the workflow"),
+        (name = "owners", description = "Users and teams owning an item"),
+        (name = "evidence", description = "Evidence on items and its review"),
+        (name = "comments", description = "Comments on items"),
+        (name = "history", description = "The append-only, hash-chained history of each item"),
     ),
     components(schemas(crate::http::problem::Problem)),
     modifiers(&BearerScheme)

@@ -133,7 +133,14 @@ pub fn touch(conn: &mut PgConnection, id: Uuid, author: Author) -> Result<()> {
 }
 
 /// item, kind, user, team, user's name, team's name
-type OwnerRow = (Uuid, OwnerKind, Option<Uuid>, Option<Uuid>, Option<String>, Option<String>);
+type OwnerRow = (
+    Uuid,
+    OwnerKind,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+);
 
 /// The owners of each of `ids`, in one query.
 pub fn owners_of(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Owner>>> {

@@ -1,10 +1,16 @@
 //! One module per resource; `routes` registers them all so utoipa collects every operation.
 
 pub mod auth;
+pub mod evidence;
 pub mod health;
+pub mod history;
+pub mod items;
+pub mod owners;
+pub mod reports;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod workflow;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -29,6 +35,31 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(teams::delete_team_member)
                 .service(tokens::list_tokens)
                 .service(tokens::create_token)
-                .service(tokens::delete_token),
+                .service(tokens::delete_token)
+                .service(workflow::get_workflow)
+                .service(reports::list_reports)
+                .service(reports::create_report)
+                .service(reports::get_report)
+                .service(reports::update_report)
+                .service(reports::delete_report)
+                .service(items::list_report_recommendations)
+                .service(items::list_recommendations)
+                .service(items::create_recommendation)
+                .service(items::get_recommendation)
+                .service(items::update_recommendation)
+                .service(items::create_transition)
+                .service(owners::put_user_owner)
+                .service(owners::delete_user_owner)
+                .service(owners::put_team_owner)
+                .service(owners::delete_team_owner)
+                .service(evidence::create_evidence)
+                .service(evidence::list_evidence)
+                .service(evidence::update_evidence)
+                .service(evidence::delete_evidence)
+                .service(evidence::create_evidence_review)
+                .service(history::create_comment)
+                .service(history::list_comments)
+                .service(history::list_history)
+                .service(history::get_history_verification),
         );
 }

@@ -1,0 +1,396 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::double_option;
+use crate::db::enums::{
+    ActorKind, EvidenceKind, EvidenceStage, OwnerKind, Priority, Response, Status, Verification,
+};
+use crate::db::models::{Comment, Evidence, HistoryEvent};
+use crate::domain::items::{Item, Owner};
+use crate::domain::workflow::Axis;
+
+/// An owner of an item: a user or a team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerResponse {
+    pub kind: OwnerKind,
+    pub user_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    /// The user's display name or the team's name.
+    pub name: String,
+}
+
+impl From<Owner> for OwnerResponse {
+    fn from(o: Owner) -> Self {
+        Self {
+            kind: o.kind,
+            user_id: o.user_id,
+            team_id: o.team_id,
+            name: o.name,
+        }
+    }
+}
+
+/// A tracked recommendation.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/10", "report_id": "6a3e...",
+    "report_key": "ccg-2017", "ordinal": 10, "parent_id": null,
+    "title": "Pushing forward green development on the route of B&R",
+    "body": "Sustainable development and revival of the country is impossible ...",
+    "themes": ["green"], "priority": "medium", "response": "accepted", "status": "in_progress",
+    "evidence_stage": "verified", "evidence_as_of": "2019-04-22", "stalled": false, "overdue": false,
+    "version": 4
+}))]
+pub struct RecommendationResponse {
+    pub id: Uuid,
+    /// Stable key, e.g. `ccg-2017/07`; sub-points add `.n`.
+    pub key: String,
+    pub report_id: Uuid,
+    pub report_key: String,
+    pub ordinal: i32,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    /// The verbatim source text.
+    pub body: String,
+    pub themes: Vec<String>,
+    pub priority: Priority,
+    /// A measurable commitment, if the source names one.
+    pub target: Option<String>,
+    pub target_year: Option<i32>,
+    pub progress_percent: i16,
+    pub progress_note: String,
+    pub due_date: Option<NaiveDate>,
+    /// The first due date ever set: lateness can be shown against it and the revised one.
+    pub original_due_date: Option<NaiveDate>,
+    pub response: Response,
+    pub response_reason: Option<String>,
+    pub response_changed_at: Option<DateTime<Utc>>,
+    pub status: Status,
+    pub status_reason: Option<String>,
+    pub status_changed_at: DateTime<Utc>,
+    /// Derived from evidence, never set by hand.
+    pub evidence_stage: EvidenceStage,
+    /// Date of the newest accepted evidence.
+    pub evidence_as_of: Option<NaiveDate>,
+    pub owners: Vec<OwnerResponse>,
+    /// No activity by a person for longer than the rule of its state allows.
+    pub stalled: bool,
+    /// Past its due date and not closed.
+    pub overdue: bool,
+    /// Whole days since the last activity by a person.
+    pub idle_days: i64,
+    /// The stall rule that applies where the item stands, and its threshold.
+    pub stall_rule: String,
+    pub stall_threshold_days: u32,
+    pub snoozed_until: Option<NaiveDate>,
+    pub last_activity_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The item's version; also its `ETag`. Send it as `If-Match` when changing the item.
+    pub version: i32,
+}
+
+impl From<Item> for RecommendationResponse {
+    fn from(item: Item) -> Self {
+        let r = item.rec;
+        Self {
+            id: r.id,
+            key: r.key,
+            report_id: r.report_id,
+            report_key: item.report_key,
+            ordinal: r.ordinal,
+            parent_id: r.parent_id,
+            title: r.title,
+            body: r.body,
+            themes: r.themes,
+            priority: r.priority,
+            target: r.target,
+            target_year: r.target_year,
+            progress_percent: r.progress_percent,
+            progress_note: r.progress_note,
+            due_date: r.due_date,
+            original_due_date: r.original_due_date,
+            response: r.response,
+            response_reason: r.response_reason,
+            response_changed_at: r.response_changed_at,
+            status: r.status,
+            status_reason: r.status_reason,
+            status_changed_at: r.status_changed_at,
+            evidence_stage: r.evidence_stage,
+            evidence_as_of: r.evidence_as_of,
+            owners: item.owners.into_iter().map(OwnerResponse::from).collect(),
+            stalled: item.assessment.stalled,
+            overdue: item.assessment.overdue,
+            idle_days: item.assessment.idle_days,
+            stall_rule: item.assessment.rule.to_owned(),
+            stall_threshold_days: item.assessment.threshold_days,
+            snoozed_until: r.snoozed_until,
+            last_activity_at: r.last_activity_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        }
+    }
+}
+
+/// A page of items. The `Link` header carries the next page's URL; `X-Total-Count` the total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationPage {
+    pub items: Vec<RecommendationResponse>,
+    /// How many items match the filters, across all pages.
+    pub total: i64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters, order and page of an item list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Comma-separated statuses, e.g. `in_progress,blocked`.
+    pub status: Option<String>,
+    /// Comma-separated responses.
+    pub response: Option<String>,
+    /// Report id.
+    pub report: Option<Uuid>,
+    /// Items owned by this user, directly or through a team.
+    pub owner: Option<Uuid>,
+    /// Items owned by this team.
+    pub team: Option<Uuid>,
+    pub theme: Option<String>,
+    pub priority: Option<Priority>,
+    /// Due strictly before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Due strictly after this date.
+    pub due_after: Option<NaiveDate>,
+    pub stalled: Option<bool>,
+    pub overdue: Option<bool>,
+    /// Full-text search over title and body (web-search syntax: words, "phrases", -not).
+    pub q: Option<String>,
+    /// `ordinal` (default), `due_date` or `last_activity`; prefix `-` for descending.
+    pub sort: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A new item.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"report_id": "6a3e...", "title": "Build joint laboratories", "body": "...",
+                          "themes": ["science"], "due_date": "2027-06-30"}))]
+pub struct CreateRecommendationRequest {
+    pub report_id: Uuid,
+    /// Defaults to `<report key>/<ordinal>` (or `<parent key>.<ordinal>`).
+    pub key: Option<String>,
+    /// Defaults to the next free position among its siblings.
+    pub ordinal: Option<i32>,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    #[serde(default)]
+    pub priority: Priority,
+    pub target: Option<String>,
+    pub target_year: Option<i32>,
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Changes to an item. Absent fields stay; `null` clears. Contributors who own the item may
+/// send only `progress_percent` and `progress_note`; managers anything.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRecommendationRequest {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub themes: Option<Vec<String>>,
+    pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub target: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i32>)]
+    pub target_year: Option<Option<i32>>,
+    /// Setting the first due date needs no reason; moving or clearing it does.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_date: Option<Option<NaiveDate>>,
+    pub due_date_reason: Option<String>,
+    #[schema(minimum = 0, maximum = 100)]
+    pub progress_percent: Option<i16>,
+    pub progress_note: Option<String>,
+}
+
+/// A move along one axis of the workflow.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"axis": "status", "to": "blocked", "reason": "Waiting for the budget"}))]
+pub struct TransitionRequest {
+    pub axis: Axis,
+    /// A state of that axis (see `GET /api/v1/workflow`).
+    pub to: String,
+    /// Required for `noted`, `rejected`, `blocked`, `not_implemented` and `superseded`.
+    pub reason: Option<String>,
+}
+
+/// How an owner relates to the item.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutOwnerRequest {
+    pub kind: OwnerKind,
+}
+
+/// A piece of evidence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceResponse {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub kind: EvidenceKind,
+    pub title: String,
+    pub url: Option<String>,
+    pub excerpt: String,
+    pub source: String,
+    pub observed_on: Option<NaiveDate>,
+    /// Why this evidence supports the item.
+    pub rationale: String,
+    pub submitted_by: Option<Uuid>,
+    pub submitted_at: DateTime<Utc>,
+    pub verification: Verification,
+    pub reviewed_by: Option<Uuid>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_note: Option<String>,
+}
+
+impl From<Evidence> for EvidenceResponse {
+    fn from(e: Evidence) -> Self {
+        Self {
+            id: e.id,
+            recommendation_id: e.recommendation_id,
+            kind: e.kind,
+            title: e.title,
+            url: e.url,
+            excerpt: e.excerpt,
+            source: e.source,
+            observed_on: e.observed_on,
+            rationale: e.rationale,
+            submitted_by: e.submitted_by,
+            submitted_at: e.submitted_at,
+            verification: e.verification,
+            reviewed_by: e.reviewed_by,
+            reviewed_at: e.reviewed_at,
+            review_note: e.review_note,
+        }
+    }
+}
+
+/// Evidence as its submitter describes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "statement", "title": "Forum held",
+    "excerpt": "In May 2017, the first Belt and Road Forum ...", "source": "Belt and Road Portal",
+    "observed_on": "2019-04-22", "rationale": "Shows the annual forum the item asks for"}))]
+pub struct EvidenceRequest {
+    pub kind: EvidenceKind,
+    pub title: String,
+    pub url: Option<String>,
+    #[serde(default)]
+    pub excerpt: String,
+    #[serde(default)]
+    pub source: String,
+    pub observed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub rationale: String,
+}
+
+/// A reviewer's verdict.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// `accepted` or `rejected`.
+    pub decision: Verification,
+    /// Required when rejecting.
+    pub note: Option<String>,
+}
+
+/// A comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentResponse {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub author_id: Option<Uuid>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Comment> for CommentResponse {
+    fn from(c: Comment) -> Self {
+        Self {
+            id: c.id,
+            recommendation_id: c.recommendation_id,
+            author_id: c.author_id,
+            body: c.body,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A new comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    pub body: String,
+}
+
+/// One recorded change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEventResponse {
+    pub seq: i32,
+    /// `created`, `field_changed`, `transition`, `deadline_set`, `deadline_revised`,
+    /// `owner_added`, `owner_changed`, `owner_removed`, `evidence_added`, `evidence_updated`,
+    /// `evidence_reviewed`, `evidence_removed`, `comment_added`, ...
+    pub kind: String,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub field: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    /// SHA-256 over this event's content and `prev_hash`.
+    pub hash: String,
+    pub prev_hash: String,
+}
+
+impl From<HistoryEvent> for HistoryEventResponse {
+    fn from(e: HistoryEvent) -> Self {
+        Self {
+            seq: e.seq,
+            kind: e.kind,
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id,
+            at: e.at,
+            reason: e.reason,
+            field: e.field,
+            before: e.before,
+            after: e.after,
+            hash: e.hash,
+            prev_hash: e.prev_hash,
+        }
+    }
+}
+
+/// The result of recomputing an item's history chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryVerification {
+    pub events: usize,
+    /// True when every event matches its hash and links to its predecessor.
+    pub intact: bool,
+    /// The first event that does not, if any.
+    pub first_broken_seq: Option<i32>,
+}

@@ -1,0 +1,132 @@
+//! Comments and the append-only history of an item.
+
+use actix_web::{HttpResponse, get, post, web};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::schema::recommendations;
+use crate::domain::{comments, history};
+use crate::error::Error;
+use crate::http::auth::{Contributor, Viewer};
+use crate::http::dto::items::{
+    CommentRequest, CommentResponse, HistoryEventResponse, HistoryVerification,
+};
+use crate::http::problem::{Denied, Missing, Rejected};
+use crate::http::{AppState, Body, parsed};
+
+fn exists(conn: &mut diesel::PgConnection, id: Uuid) -> crate::error::Result<()> {
+    use diesel::prelude::*;
+    recommendations::table
+        .find(id)
+        .select(recommendations::id)
+        .first::<Uuid>(conn)?;
+    Ok(())
+}
+
+/// Comment on an item.
+///
+/// Required role: contributor (and ownership) or manager.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = ["contributor"])),
+    params(("id" = Uuid, Path, description = "Recommendation id")),
+    request_body = CommentRequest,
+    responses((status = 201, description = "Added", body = CommentResponse), Denied, Rejected, Missing)
+)]
+#[post("/recommendations/{id}/comments")]
+pub async fn create_comment(
+    state: web::Data<AppState>,
+    caller: Contributor,
+    id: web::Path<Uuid>,
+    body: Body<CommentRequest>,
+) -> actix_web::Result<HttpResponse> {
+    let text = parsed(body)?.body;
+    let item = id.into_inner();
+    let principal = caller.0;
+    let comment = db::transaction(&state.pool, move |conn| {
+        comments::add(conn, &principal, item, &text)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
+}
+
+/// The comments on an item.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Recommendation id")),
+    responses((status = 200, description = "Oldest first", body = [CommentResponse]), Denied, Missing)
+)]
+#[get("/recommendations/{id}/comments")]
+pub async fn list_comments(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let item = id.into_inner();
+    let rows = db::run(&state.pool, move |conn| comments::list(conn, item)).await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(CommentResponse::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Every change to an item, oldest first: actor, time, reason, before and after.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Recommendation id")),
+    responses((status = 200, description = "The history", body = [HistoryEventResponse]), Denied, Missing)
+)]
+#[get("/recommendations/{id}/history")]
+pub async fn list_history(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let item = id.into_inner();
+    let events = db::run(&state.pool, move |conn| {
+        exists(conn, item)?;
+        history::list(conn, item)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(
+        events
+            .into_iter()
+            .map(HistoryEventResponse::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Recompute an item's hash chain and report the first broken link, if any.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Recommendation id")),
+    responses((status = 200, description = "The verdict", body = HistoryVerification), Denied, Missing)
+)]
+#[get("/recommendations/{id}/history/verify")]
+pub async fn get_history_verification(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let item = id.into_inner();
+    let verdict = db::run(&state.pool, move |conn| {
+        exists(conn, item)?;
+        history::verify(conn, item)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(HistoryVerification {
+        events: verdict.events,
+        intact: verdict.first_broken_seq.is_none(),
+        first_broken_seq: verdict.first_broken_seq,
+    }))
+}

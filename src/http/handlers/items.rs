@@ -1,0 +1,306 @@
+//! Recommendations: listing, reading, creating, editing and moving them through the workflow.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::enums::{Response, Status};
+use crate::domain::history::Author;
+use crate::domain::items::edit::{self, ItemChanges, NewItem};
+use crate::domain::items::list::{self, Filter, Sort};
+use crate::domain::{items, reports};
+use crate::error::{Error, Result};
+use crate::http::auth::{Contributor, Manager, Viewer};
+use crate::http::dto::items::{
+    CreateRecommendationRequest, ListQuery, RecommendationPage, RecommendationResponse,
+    TransitionRequest, UpdateRecommendationRequest,
+};
+use crate::http::etag::{etag, if_match};
+use crate::http::problem::{Conflicting, Denied, Missing, Problem, Rejected, Stale};
+use crate::http::{AppState, Body, parsed};
+
+fn csv<T: serde::de::DeserializeOwned>(field: &str, raw: Option<&str>) -> Result<Vec<T>> {
+    raw.map(|list| {
+        list.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(
+                    |_| Error::invalid(field, format!("`{}` is not a valid value", s.trim())),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+fn filter_of(query: &ListQuery) -> Result<Filter> {
+    Ok(Filter {
+        statuses: csv::<Status>("status", query.status.as_deref())?,
+        responses: csv::<Response>("response", query.response.as_deref())?,
+        report_id: query.report,
+        owner: query.owner,
+        team: query.team,
+        theme: query.theme.clone(),
+        priority: query.priority,
+        due_before: query.due_before,
+        due_after: query.due_after,
+        stalled: query.stalled,
+        overdue: query.overdue,
+        q: query.q.clone(),
+    })
+}
+
+/// The URL of the next page: this request's, with the cursor replaced.
+fn next_link(state: &AppState, req: &HttpRequest, cursor: &str) -> String {
+    let kept: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("cursor="))
+        .collect();
+    let mut query = kept.join("&");
+    if !query.is_empty() {
+        query.push('&');
+    }
+    format!(
+        "<{}{}?{query}cursor={cursor}>; rel=\"next\"",
+        state.settings.server.base_url,
+        req.path()
+    )
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: ListQuery,
+    report: Option<Uuid>,
+) -> Result<HttpResponse> {
+    let mut filter = filter_of(&query)?;
+    if report.is_some() {
+        filter.report_id = report;
+    }
+    let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
+    let limit = query.limit.unwrap_or(50);
+    let cursor = query.cursor.clone();
+    let rules = state.settings.stall;
+    let page = db::run(&state.pool, move |conn| {
+        if let Some(report) = report {
+            reports::get(conn, report)?;
+        }
+        list::list(conn, &filter, sort, limit, cursor.as_deref(), &rules)
+    })
+    .await?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("X-Total-Count", page.total.to_string()));
+    if let Some(next) = &page.next_cursor {
+        response.insert_header(("Link", next_link(&state, &req, next)));
+    }
+    Ok(response.json(RecommendationPage {
+        items: page
+            .items
+            .into_iter()
+            .map(RecommendationResponse::from)
+            .collect(),
+        total: page.total,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// List recommendations with filters, sorting and cursor pagination.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of items; `Link: <...>; rel=\"next\"` and `X-Total-Count` headers",
+         body = RecommendationPage),
+        Denied, Rejected,
+    )
+)]
+#[get("/recommendations")]
+pub async fn list_recommendations(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(state, req, query.into_inner(), None).await
+}
+
+/// List the recommendations of one report (same filters as `/recommendations`).
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Report id"), ListQuery),
+    responses((status = 200, description = "A page of items", body = RecommendationPage), Denied, Rejected, Missing)
+)]
+#[get("/reports/{id}/recommendations")]
+pub async fn list_report_recommendations(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(state, req, query.into_inner(), Some(id.into_inner())).await
+}
+
+async fn respond(
+    state: &web::Data<AppState>,
+    id: Uuid,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse> {
+    let rules = state.settings.stall;
+    let item = db::run(&state.pool, move |conn| items::get(conn, id, &rules)).await?;
+    Ok(HttpResponse::build(status)
+        .insert_header(etag(item.rec.version))
+        .json(RecommendationResponse::from(item)))
+}
+
+/// One recommendation, with its owners and computed stalled/overdue flags. `ETag` is its version.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Recommendation id")),
+    responses((status = 200, description = "The item", body = RecommendationResponse), Denied, Missing)
+)]
+#[get("/recommendations/{id}")]
+pub async fn get_recommendation(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    respond(&state, id.into_inner(), actix_web::http::StatusCode::OK).await
+}
+
+/// Create a recommendation.
+///
+/// Required role: manager.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["manager"])),
+    request_body = CreateRecommendationRequest,
+    responses((status = 201, description = "Created", body = RecommendationResponse), Denied, Rejected, Conflicting)
+)]
+#[post("/recommendations")]
+pub async fn create_recommendation(
+    state: web::Data<AppState>,
+    caller: Manager,
+    body: Body<CreateRecommendationRequest>,
+) -> actix_web::Result<HttpResponse> {
+    let body = parsed(body)?;
+    let author = Author::from(&caller.0);
+    let item = NewItem {
+        report_id: body.report_id,
+        key: body.key,
+        ordinal: body.ordinal,
+        parent_id: body.parent_id,
+        title: body.title,
+        body: body.body,
+        themes: body.themes,
+        priority: body.priority,
+        target: body.target,
+        target_year: body.target_year,
+        due_date: body.due_date,
+    };
+    let id = db::transaction(&state.pool, move |conn| edit::create(conn, item, author)).await?;
+    Ok(respond(&state, id, actix_web::http::StatusCode::CREATED).await?)
+}
+
+/// Change a recommendation's fields.
+///
+/// Managers may change everything; contributors who own the item only `progress_percent` and
+/// `progress_note`. Moving or clearing a due date needs `due_date_reason`. Accepts `If-Match`
+/// (412 when stale). Required role: contributor (and ownership) or manager.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["contributor"])),
+    params(
+        ("id" = Uuid, Path, description = "Recommendation id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+    ),
+    request_body = UpdateRecommendationRequest,
+    responses((status = 200, description = "Updated", body = RecommendationResponse), Denied, Rejected, Missing, Stale)
+)]
+#[patch("/recommendations/{id}")]
+pub async fn update_recommendation(
+    state: web::Data<AppState>,
+    caller: Contributor,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: Body<UpdateRecommendationRequest>,
+) -> actix_web::Result<HttpResponse> {
+    let body = parsed(body)?;
+    let expected = if_match(&req)?;
+    let id = id.into_inner();
+    let changes = ItemChanges {
+        title: body.title,
+        body: body.body,
+        themes: body.themes,
+        priority: body.priority,
+        target: body.target,
+        target_year: body.target_year,
+        due_date: body.due_date,
+        due_date_reason: body.due_date_reason,
+        progress_percent: body.progress_percent,
+        progress_note: body.progress_note,
+    };
+    let principal = caller.0;
+    db::transaction(&state.pool, move |conn| {
+        edit::update(conn, &principal, id, changes, expected)
+    })
+    .await?;
+    Ok(respond(&state, id, actix_web::http::StatusCode::OK).await?)
+}
+
+/// Move a recommendation along the response or status axis.
+///
+/// Forbidden moves get 409 with `allowed` listing where the item may go. Responses are
+/// recorded by managers; status moves by managers or the item's owners. Accepts `If-Match`.
+/// Required role: contributor (and ownership) or manager.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["contributor"])),
+    params(
+        ("id" = Uuid, Path, description = "Recommendation id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+    ),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, description = "Moved", body = RecommendationResponse),
+        (status = 409, description = "Not allowed from here; `allowed` lists the targets", body = Problem,
+         content_type = "application/problem+json"),
+        Denied, Rejected, Missing, Stale,
+    )
+)]
+#[post("/recommendations/{id}/transitions")]
+pub async fn create_transition(
+    state: web::Data<AppState>,
+    caller: Contributor,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: Body<TransitionRequest>,
+) -> actix_web::Result<HttpResponse> {
+    let body = parsed(body)?;
+    let expected = if_match(&req)?;
+    let id = id.into_inner();
+    let principal = caller.0;
+    db::transaction(&state.pool, move |conn| {
+        edit::transition(
+            conn,
+            &principal,
+            id,
+            body.axis,
+            &body.to,
+            body.reason,
+            expected,
+        )
+    })
+    .await?;
+    Ok(respond(&state, id, actix_web::http::StatusCode::OK).await?)
+}
