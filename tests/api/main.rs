@@ -5,5 +5,6 @@ mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod items;
 mod roles;
 mod schema;
