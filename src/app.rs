@@ -18,6 +18,7 @@ use crate::db::{self, PoolOptions, migrate};
 use crate::domain::auth::jwt::TokenKeys;
 use crate::domain::auth::secrets;
 use crate::domain::auth::sessions::LoginLimits;
+use crate::domain::seed;
 use crate::domain::users::{self, NewAccount};
 use crate::http::auth::AuthState;
 use crate::http::{self, AppState};
@@ -68,6 +69,29 @@ impl Database {
 pub fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
     let mut conn = PgConnection::establish(url).context("connecting to the database")?;
     Ok(migrate::run_pending(&mut conn)?)
+}
+
+/// Loads `seeds/`: the reports always; the demo accounts only into the private local cluster
+/// (never into a configured database) and only when `seed.demo` is set.
+pub fn seed(settings: &Settings, database: &Database) -> anyhow::Result<seed::Summary> {
+    let dir = &settings.seed.dir;
+    let files = seed::read_reports(dir)?;
+    let demo = if settings.seed.demo && database.is_local() {
+        Some(seed::read_demo(dir)?)
+    } else {
+        None
+    };
+    let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
+    let summary = seed::load(&mut conn, &files, demo.as_ref())?;
+    tracing::info!(
+        reports = summary.reports_created,
+        items_created = summary.items_created,
+        items_updated = summary.items_updated,
+        evidence = summary.evidence_created,
+        demo_users = summary.demo_users_created,
+        "seed data loaded"
+    );
+    Ok(summary)
 }
 
 /// `recotrack user create`: one account, with a password.

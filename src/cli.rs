@@ -22,6 +22,9 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Load seeds/ (idempotent): the source reports, their recommendations and evidence, and
+    /// for the local cluster the demo accounts.
+    Seed,
     /// Write the OpenAPI document generated from the code.
     Openapi {
         /// Where to write it.

@@ -34,6 +34,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let applied = app::migrate(database.url())?;
             println!("applied {} migration(s)", applied.len());
         }
+        Command::Seed => {
+            let database = app::Database::open(&settings)?;
+            app::migrate(database.url())?;
+            let s = app::seed(&settings, &database)?;
+            println!(
+                "reports created: {}, items created: {}, items updated: {}, evidence created: {}, demo users created: {}",
+                s.reports_created, s.items_created, s.items_updated, s.evidence_created, s.demo_users_created
+            );
+        }
         Command::Openapi { out, check } => {
             let json = openapi::document_json()?;
             if check {

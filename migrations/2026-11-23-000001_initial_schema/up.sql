@@ -90,6 +90,8 @@ CREATE TABLE recommendations (
     parent_id           uuid REFERENCES recommendations (id) ON DELETE RESTRICT CHECK (parent_id <> id),
     title               text NOT NULL CHECK (length(btrim(title)) BETWEEN 1 AND 500),
     body                text NOT NULL DEFAULT '' CHECK (length(body) <= 20000),
+    -- Where in the source the text comes from, e.g. "001_12b2e1b71ed96538.txt 7)".
+    source_ref          text CHECK (length(source_ref) <= 500),
     themes              text[] NOT NULL DEFAULT '{}' CHECK (array_position(themes, NULL) IS NULL),
     priority            rec_priority NOT NULL DEFAULT 'medium',
     -- A measurable commitment, e.g. "1,000 small livelihood assistance projects".

@@ -221,6 +221,7 @@ diesel::table! {
         parent_id -> Nullable<Uuid>,
         title -> Text,
         body -> Text,
+        source_ref -> Nullable<Text>,
         themes -> Array<Text>,
         priority -> RecPriority,
         target -> Nullable<Text>,

@@ -8,6 +8,7 @@ pub mod health;
 pub mod history;
 pub mod items;
 pub mod reports;
+pub mod seed;
 pub mod stall;
 pub mod teams;
 pub mod tokens;

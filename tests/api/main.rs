@@ -8,3 +8,4 @@ mod helpers;
 mod items;
 mod roles;
 mod schema;
+mod seeds;

@@ -54,6 +54,8 @@ pub struct RecommendationResponse {
     pub title: String,
     /// The verbatim source text.
     pub body: String,
+    /// Where in the source document the text comes from.
+    pub source_ref: Option<String>,
     pub themes: Vec<String>,
     pub priority: Priority,
     /// A measurable commitment, if the source names one.
@@ -104,6 +106,7 @@ impl From<Item> for RecommendationResponse {
             parent_id: r.parent_id,
             title: r.title,
             body: r.body,
+            source_ref: r.source_ref,
             themes: r.themes,
             priority: r.priority,
             target: r.target,
@@ -193,6 +196,8 @@ pub struct CreateRecommendationRequest {
     pub title: String,
     #[serde(default)]
     pub body: String,
+    /// Where in the source document the text comes from.
+    pub source_ref: Option<String>,
     #[serde(default)]
     pub themes: Vec<String>,
     #[serde(default)]

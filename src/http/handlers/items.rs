@@ -202,6 +202,7 @@ pub async fn create_recommendation(
         parent_id: body.parent_id,
         title: body.title,
         body: body.body,
+        source_ref: body.source_ref,
         themes: body.themes,
         priority: body.priority,
         target: body.target,

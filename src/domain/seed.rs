@@ -1,0 +1,471 @@
+//! Loading `seeds/`: the source reports, their recommendations verbatim with provenance, the
+//! evidence that links to them, and (for local runs) demo accounts. Loading is idempotent:
+//! everything is matched by stable key, unchanged data is left alone, and changed data is
+//! updated with a history event made by the system (which never resets the stall clock).
+
+use std::path::Path;
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::enums::{
+    DigestFrequency, EvidenceKind, OwnerKind, Response, Role, Status, TeamRole, Verification,
+};
+use crate::db::models::Recommendation;
+use crate::db::schema::{
+    evidence, recommendation_owners as owners, recommendations, report_managers, reports, teams,
+    users,
+};
+use crate::domain::history::{self, Author, Change};
+use crate::domain::items::edit::{self, NewItem, clean_themes};
+use crate::domain::reports::{self as report_rules, ReportInput};
+use crate::domain::{evidence as evidence_rules, items, teams as team_rules, users as user_rules};
+use crate::error::{Error, Result};
+
+/// Arbitrary but fixed: serialises seeding between instances starting together.
+const SEED_LOCK: i64 = 0x7365_6564_6c6f_636b;
+
+/// One report file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportFile {
+    pub report: SeedReport,
+    #[serde(default)]
+    pub recommendations: Vec<SeedRecommendation>,
+    #[serde(default)]
+    pub evidence: Vec<SeedEvidence>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedReport {
+    pub key: String,
+    pub title: String,
+    #[serde(default)]
+    pub alt_titles: Vec<String>,
+    #[serde(default)]
+    pub publisher: String,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    pub published_on: Option<NaiveDate>,
+    pub source_url: Option<String>,
+    pub source_files: Vec<String>,
+    pub language: String,
+    #[serde(default)]
+    pub summary: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRecommendation {
+    pub key: String,
+    pub parent: Option<String>,
+    pub ordinal: i32,
+    pub title: String,
+    /// The same point's wording in another edition of the source (kept for reviewers).
+    pub web_title: Option<String>,
+    pub source_ref: String,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// The state the evidence supports, applied when the item is first created.
+    pub response: Option<Response>,
+    pub status: Option<Status>,
+    pub target: Option<String>,
+    pub target_year: Option<i32>,
+    pub due_date: Option<NaiveDate>,
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedEvidence {
+    pub recommendation: String,
+    pub kind: EvidenceKind,
+    pub title: String,
+    pub excerpt: String,
+    pub source: String,
+    pub source_file: String,
+    pub observed_on: Option<NaiveDate>,
+    /// Why this evidence supports the recommendation.
+    pub rationale: String,
+}
+
+/// `seeds/demo.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoFile {
+    pub password: String,
+    pub users: Vec<DemoUser>,
+    #[serde(default)]
+    pub teams: Vec<DemoTeam>,
+    #[serde(default)]
+    pub owners: Vec<DemoOwner>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub manages_reports: Vec<String>,
+    pub digest: Option<DigestFrequency>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoTeam {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub members: Vec<DemoMember>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoMember {
+    pub email: String,
+    pub role: TeamRole,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoOwner {
+    pub recommendation: String,
+    pub user: Option<String>,
+    pub team: Option<String>,
+    pub kind: OwnerKind,
+}
+
+/// What a load did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub reports_created: usize,
+    pub items_created: usize,
+    pub items_updated: usize,
+    pub evidence_created: usize,
+    pub demo_users_created: usize,
+}
+
+/// Why a seed file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("reading {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("{0} is not a valid seed file: {1}")]
+    Parse(String, toml::de::Error),
+    #[error("{file}: {error}")]
+    Load { file: String, error: Error },
+}
+
+/// Reads every `*.toml` report file in `dir` (not `demo.toml`), sorted by name.
+pub fn read_reports(dir: &Path) -> std::result::Result<Vec<(String, ReportFile)>, SeedError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| SeedError::Io(dir.display().to_string(), e))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "demo.toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|e| SeedError::Io(name.clone(), e))?;
+            let file = toml::from_str(&text).map_err(|e| SeedError::Parse(name.clone(), e))?;
+            Ok((name, file))
+        })
+        .collect()
+}
+
+/// Reads `dir/demo.toml`.
+pub fn read_demo(dir: &Path) -> std::result::Result<DemoFile, SeedError> {
+    let path = dir.join("demo.toml");
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| SeedError::Io(name.clone(), e))?;
+    toml::from_str(&text).map_err(|e| SeedError::Parse(name, e))
+}
+
+/// Loads report files (and demo data, if given), each file in its own transaction.
+pub fn load(
+    conn: &mut PgConnection,
+    files: &[(String, ReportFile)],
+    demo: Option<&DemoFile>,
+) -> std::result::Result<Summary, SeedError> {
+    let mut summary = Summary::default();
+    for (name, file) in files {
+        conn.transaction(|conn| {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})")).execute(conn)?;
+            load_report(conn, file, &mut summary)
+        })
+        .map_err(|error| SeedError::Load { file: name.clone(), error })?;
+    }
+    if let Some(demo) = demo {
+        conn.transaction(|conn| {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})")).execute(conn)?;
+            load_demo(conn, demo, &mut summary)
+        })
+        .map_err(|error| SeedError::Load { file: "demo.toml".into(), error })?;
+    }
+    Ok(summary)
+}
+
+fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary) -> Result<()> {
+    let seed = &file.report;
+    let input = ReportInput {
+        title: seed.title.clone(),
+        alt_titles: seed.alt_titles.clone(),
+        publisher: seed.publisher.clone(),
+        authors: seed.authors.clone(),
+        published_on: seed.published_on,
+        source_url: seed.source_url.clone(),
+        source_file: Some(seed.source_files.join(", ")),
+        language: seed.language.clone(),
+        summary: seed.summary.clone(),
+    };
+    let report = match reports::table.filter(reports::key.eq(&seed.key)).select(reports::id).first::<Uuid>(conn).optional()? {
+        Some(id) => {
+            let current = report_rules::get(conn, id)?;
+            let unchanged = current.title == input.title
+                && current.alt_titles == input.alt_titles
+                && current.publisher == input.publisher
+                && current.authors == input.authors
+                && current.published_on == input.published_on
+                && current.source_file == input.source_file
+                && current.summary == input.summary;
+            if !unchanged {
+                report_rules::update(conn, id, input, None)?;
+            }
+            id
+        }
+        None => {
+            summary.reports_created += 1;
+            report_rules::create(conn, &seed.key, input, None)?.id
+        }
+    };
+    for rec in &file.recommendations {
+        load_recommendation(conn, report, rec, summary)?;
+    }
+    for ev in &file.evidence {
+        summary.evidence_created += usize::from(load_evidence(conn, ev)?);
+    }
+    Ok(())
+}
+
+fn item_id(conn: &mut PgConnection, key: &str) -> Result<Option<Uuid>> {
+    Ok(recommendations::table.filter(recommendations::key.eq(key)).select(recommendations::id).first(conn).optional()?)
+}
+
+fn load_recommendation(conn: &mut PgConnection, report: Uuid, seed: &SeedRecommendation, summary: &mut Summary) -> Result<()> {
+    let parent_id = match &seed.parent {
+        Some(parent) => Some(item_id(conn, parent)?.ok_or_else(|| Error::invalid("parent", format!("{parent} is not defined before {}", seed.key)))?),
+        None => None,
+    };
+    let Some(id) = item_id(conn, &seed.key)? else {
+        let id = edit::create(
+            conn,
+            NewItem {
+                report_id: report,
+                key: Some(seed.key.clone()),
+                ordinal: Some(seed.ordinal),
+                parent_id,
+                title: seed.title.clone(),
+                body: seed.body.clone(),
+                source_ref: Some(seed.source_ref.clone()),
+                themes: seed.themes.clone(),
+                priority: Default::default(),
+                target: seed.target.clone(),
+                target_year: seed.target_year,
+                due_date: seed.due_date,
+            },
+            Author::SYSTEM,
+        )?;
+        apply_initial_state(conn, id, seed)?;
+        summary.items_created += 1;
+        return Ok(());
+    };
+    let rec: Recommendation = items::lock(conn, id)?;
+    let themes = clean_themes(seed.themes.clone())?;
+    let mut log = Vec::new();
+    let target = recommendations::table.find(id);
+    if rec.title != seed.title {
+        diesel::update(target).set(recommendations::title.eq(&seed.title)).execute(conn)?;
+        log.push(Change::new("field_changed").field("title", json!(rec.title), json!(seed.title)));
+    }
+    if rec.body != seed.body {
+        diesel::update(target).set(recommendations::body.eq(&seed.body)).execute(conn)?;
+        log.push(Change::new("field_changed").field("body", json!(rec.body), json!(seed.body)));
+    }
+    if rec.themes != themes {
+        diesel::update(target).set(recommendations::themes.eq(&themes)).execute(conn)?;
+        log.push(Change::new("field_changed").field("themes", json!(rec.themes), json!(themes)));
+    }
+    if rec.source_ref.as_deref() != Some(seed.source_ref.as_str()) {
+        diesel::update(target).set(recommendations::source_ref.eq(&seed.source_ref)).execute(conn)?;
+        log.push(Change::new("field_changed").field("source_ref", json!(rec.source_ref), json!(seed.source_ref)));
+    }
+    if rec.target != seed.target || rec.target_year != seed.target_year {
+        diesel::update(target)
+            .set((recommendations::target.eq(&seed.target), recommendations::target_year.eq(seed.target_year)))
+            .execute(conn)?;
+        log.push(Change::new("field_changed").field("target", json!([rec.target, rec.target_year]), json!([seed.target, seed.target_year])));
+    }
+    if log.is_empty() {
+        return Ok(());
+    }
+    for change in &mut log {
+        change.reason = Some("seed file changed".into());
+    }
+    history::append(conn, id, Author::SYSTEM, log)?;
+    items::touch(conn, id, Author::SYSTEM)?;
+    summary.items_updated += 1;
+    Ok(())
+}
+
+/// Sets the response and status the evidence supports, once, when the item is created.
+fn apply_initial_state(conn: &mut PgConnection, id: Uuid, seed: &SeedRecommendation) -> Result<()> {
+    if seed.response.is_none() && seed.status.is_none() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let response = seed.response.unwrap_or(Response::Pending);
+    let status = seed.status.unwrap_or(Status::NotStarted);
+    diesel::update(recommendations::table.find(id))
+        .set((
+            recommendations::response.eq(response),
+            recommendations::response_changed_at.eq(now),
+            recommendations::status.eq(status),
+            recommendations::status_changed_at.eq(now),
+        ))
+        .execute(conn)?;
+    history::append(
+        conn,
+        id,
+        Author::SYSTEM,
+        vec![Change::new("seeded_state")
+            .after(json!({"response": response, "status": status}))
+            .reason(Some("state supported by the seeded evidence".into()))],
+    )
+}
+
+fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
+    let item = item_id(conn, &seed.recommendation)?
+        .ok_or_else(|| Error::invalid("recommendation", format!("{} does not exist", seed.recommendation)))?;
+    let exists: Option<Uuid> = evidence::table
+        .filter(evidence::recommendation_id.eq(item))
+        .filter(evidence::title.eq(&seed.title))
+        .select(evidence::id)
+        .first(conn)
+        .optional()?;
+    let source = format!("{} [{}]", seed.source, seed.source_file);
+    if let Some(id) = exists {
+        // Keep the reviewed text in step with the file; history records the change.
+        let (excerpt, rationale, old_source): (String, String, String) =
+            evidence::table.find(id).select((evidence::excerpt, evidence::rationale, evidence::source)).first(conn)?;
+        if excerpt != seed.excerpt || rationale != seed.rationale || old_source != source {
+            items::lock(conn, item)?;
+            diesel::update(evidence::table.find(id))
+                .set((evidence::excerpt.eq(&seed.excerpt), evidence::rationale.eq(&seed.rationale), evidence::source.eq(&source)))
+                .execute(conn)?;
+            history::append(conn, item, Author::SYSTEM, vec![Change::new("evidence_updated").after(json!({"evidence_id": id, "title": seed.title})).reason(Some("seed file changed".into()))])?;
+            items::touch(conn, item, Author::SYSTEM)?;
+        }
+        return Ok(false);
+    }
+    items::lock(conn, item)?;
+    let id = Uuid::new_v4();
+    diesel::insert_into(evidence::table)
+        .values((
+            evidence::id.eq(id),
+            evidence::recommendation_id.eq(item),
+            evidence::kind.eq(seed.kind),
+            evidence::title.eq(&seed.title),
+            evidence::excerpt.eq(&seed.excerpt),
+            evidence::source.eq(&source),
+            evidence::observed_on.eq(seed.observed_on),
+            evidence::rationale.eq(&seed.rationale),
+            evidence::verification.eq(Verification::Accepted),
+            evidence::reviewed_at.eq(Utc::now()),
+            evidence::review_note.eq("Accepted when seeded: a dated statement of the source report"),
+        ))
+        .execute(conn)?;
+    evidence_rules::refresh_stage(conn, item)?;
+    history::append(
+        conn,
+        item,
+        Author::SYSTEM,
+        vec![Change::new("evidence_added").after(json!({"evidence_id": id, "title": seed.title, "verification": "accepted"}))],
+    )?;
+    items::touch(conn, item, Author::SYSTEM)?;
+    Ok(true)
+}
+
+fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> Result<()> {
+    for user in &demo.users {
+        let email = user_rules::Email::parse(&user.email)?;
+        let id = match users::table.filter(users::email.eq(email.as_str())).select(users::id).first::<Uuid>(conn).optional()? {
+            Some(id) => id,
+            None => {
+                summary.demo_users_created += 1;
+                user_rules::create(
+                    conn,
+                    &user_rules::NewAccount {
+                        email: user.email.clone(),
+                        display_name: user.name.clone(),
+                        role: user.role,
+                        password: Some(demo.password.clone()),
+                        is_demo: true,
+                    },
+                )?
+                .id
+            }
+        };
+        if user.digest.is_some() {
+            diesel::update(users::table.find(id)).set(users::digest_frequency.eq(user.digest)).execute(conn)?;
+        }
+        for key in &user.manages_reports {
+            let report: Uuid = reports::table.filter(reports::key.eq(key)).select(reports::id).first(conn)?;
+            diesel::insert_into(report_managers::table)
+                .values((report_managers::report_id.eq(report), report_managers::user_id.eq(id)))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }
+    }
+    for team in &demo.teams {
+        let id = match teams::table.filter(teams::name.eq(&team.name)).select(teams::id).first::<Uuid>(conn).optional()? {
+            Some(id) => id,
+            None => team_rules::create(conn, &team.name, &team.description, true)?.id,
+        };
+        for member in &team.members {
+            let user: Uuid = users::table.filter(users::email.eq(member.email.to_lowercase())).select(users::id).first(conn)?;
+            team_rules::put_member(conn, id, user, member.role)?;
+        }
+    }
+    for owner in &demo.owners {
+        let Some(item) = item_id(conn, &owner.recommendation)? else { continue };
+        let (user, team) = match (&owner.user, &owner.team) {
+            (Some(email), None) => (Some(users::table.filter(users::email.eq(email.to_lowercase())).select(users::id).first::<Uuid>(conn)?), None),
+            (None, Some(name)) => (None, Some(teams::table.filter(teams::name.eq(name)).select(teams::id).first::<Uuid>(conn)?)),
+            _ => return Err(Error::invalid("owners", "name exactly one of user and team")),
+        };
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            owners::table
+                .filter(owners::recommendation_id.eq(item))
+                .filter(owners::user_id.is_not_distinct_from(user))
+                .filter(owners::team_id.is_not_distinct_from(team)),
+        ))
+        .get_result(conn)?;
+        if !exists {
+            items::lock(conn, item)?;
+            diesel::insert_into(owners::table)
+                .values((owners::id.eq(Uuid::new_v4()), owners::recommendation_id.eq(item), owners::user_id.eq(user), owners::team_id.eq(team), owners::kind.eq(owner.kind)))
+                .execute(conn)?;
+            history::append(conn, item, Author::SYSTEM, vec![Change::new("owner_added").after(json!({"user_id": user, "team_id": team, "kind": owner.kind})).reason(Some("demo data".into()))])?;
+            items::touch(conn, item, Author::SYSTEM)?;
+        }
+    }
+    Ok(())
+}
