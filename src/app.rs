@@ -180,6 +180,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         local = database.is_local(),
         "database ready"
     );
+    if settings.seed.on_start {
+        seed(&settings, &database)?;
+    }
     let state = state(settings.clone(), database.url())?;
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener =

@@ -40,7 +40,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let s = app::seed(&settings, &database)?;
             println!(
                 "reports created: {}, items created: {}, items updated: {}, evidence created: {}, demo users created: {}",
-                s.reports_created, s.items_created, s.items_updated, s.evidence_created, s.demo_users_created
+                s.reports_created,
+                s.items_created,
+                s.items_updated,
+                s.evidence_created,
+                s.demo_users_created
             );
         }
         Command::Openapi { out, check } => {

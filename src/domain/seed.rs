@@ -164,17 +164,22 @@ pub enum SeedError {
 
 /// Reads every `*.toml` report file in `dir` (not `demo.toml`), sorted by name.
 pub fn read_reports(dir: &Path) -> std::result::Result<Vec<(String, ReportFile)>, SeedError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| SeedError::Io(dir.display().to_string(), e))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| SeedError::Io(dir.display().to_string(), e))?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "demo.toml"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "toml")
+                && p.file_name().is_some_and(|n| n != "demo.toml")
+        })
         .collect();
     paths.sort();
     paths
         .into_iter()
         .map(|path| {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(&path).map_err(|e| SeedError::Io(name.clone(), e))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| SeedError::Io(name.clone(), e))?;
             let file = toml::from_str(&text).map_err(|e| SeedError::Parse(name.clone(), e))?;
             Ok((name, file))
         })
@@ -198,17 +203,25 @@ pub fn load(
     let mut summary = Summary::default();
     for (name, file) in files {
         conn.transaction(|conn| {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})")).execute(conn)?;
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})"))
+                .execute(conn)?;
             load_report(conn, file, &mut summary)
         })
-        .map_err(|error| SeedError::Load { file: name.clone(), error })?;
+        .map_err(|error| SeedError::Load {
+            file: name.clone(),
+            error,
+        })?;
     }
     if let Some(demo) = demo {
         conn.transaction(|conn| {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})")).execute(conn)?;
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEED_LOCK})"))
+                .execute(conn)?;
             load_demo(conn, demo, &mut summary)
         })
-        .map_err(|error| SeedError::Load { file: "demo.toml".into(), error })?;
+        .map_err(|error| SeedError::Load {
+            file: "demo.toml".into(),
+            error,
+        })?;
     }
     Ok(summary)
 }
@@ -226,7 +239,12 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
         language: seed.language.clone(),
         summary: seed.summary.clone(),
     };
-    let report = match reports::table.filter(reports::key.eq(&seed.key)).select(reports::id).first::<Uuid>(conn).optional()? {
+    let report = match reports::table
+        .filter(reports::key.eq(&seed.key))
+        .select(reports::id)
+        .first::<Uuid>(conn)
+        .optional()?
+    {
         Some(id) => {
             let current = report_rules::get(conn, id)?;
             let unchanged = current.title == input.title
@@ -256,12 +274,26 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
 }
 
 fn item_id(conn: &mut PgConnection, key: &str) -> Result<Option<Uuid>> {
-    Ok(recommendations::table.filter(recommendations::key.eq(key)).select(recommendations::id).first(conn).optional()?)
+    Ok(recommendations::table
+        .filter(recommendations::key.eq(key))
+        .select(recommendations::id)
+        .first(conn)
+        .optional()?)
 }
 
-fn load_recommendation(conn: &mut PgConnection, report: Uuid, seed: &SeedRecommendation, summary: &mut Summary) -> Result<()> {
+fn load_recommendation(
+    conn: &mut PgConnection,
+    report: Uuid,
+    seed: &SeedRecommendation,
+    summary: &mut Summary,
+) -> Result<()> {
     let parent_id = match &seed.parent {
-        Some(parent) => Some(item_id(conn, parent)?.ok_or_else(|| Error::invalid("parent", format!("{parent} is not defined before {}", seed.key)))?),
+        Some(parent) => Some(item_id(conn, parent)?.ok_or_else(|| {
+            Error::invalid(
+                "parent",
+                format!("{parent} is not defined before {}", seed.key),
+            )
+        })?),
         None => None,
     };
     let Some(id) = item_id(conn, &seed.key)? else {
@@ -292,26 +324,45 @@ fn load_recommendation(conn: &mut PgConnection, report: Uuid, seed: &SeedRecomme
     let mut log = Vec::new();
     let target = recommendations::table.find(id);
     if rec.title != seed.title {
-        diesel::update(target).set(recommendations::title.eq(&seed.title)).execute(conn)?;
+        diesel::update(target)
+            .set(recommendations::title.eq(&seed.title))
+            .execute(conn)?;
         log.push(Change::new("field_changed").field("title", json!(rec.title), json!(seed.title)));
     }
     if rec.body != seed.body {
-        diesel::update(target).set(recommendations::body.eq(&seed.body)).execute(conn)?;
+        diesel::update(target)
+            .set(recommendations::body.eq(&seed.body))
+            .execute(conn)?;
         log.push(Change::new("field_changed").field("body", json!(rec.body), json!(seed.body)));
     }
     if rec.themes != themes {
-        diesel::update(target).set(recommendations::themes.eq(&themes)).execute(conn)?;
+        diesel::update(target)
+            .set(recommendations::themes.eq(&themes))
+            .execute(conn)?;
         log.push(Change::new("field_changed").field("themes", json!(rec.themes), json!(themes)));
     }
     if rec.source_ref.as_deref() != Some(seed.source_ref.as_str()) {
-        diesel::update(target).set(recommendations::source_ref.eq(&seed.source_ref)).execute(conn)?;
-        log.push(Change::new("field_changed").field("source_ref", json!(rec.source_ref), json!(seed.source_ref)));
+        diesel::update(target)
+            .set(recommendations::source_ref.eq(&seed.source_ref))
+            .execute(conn)?;
+        log.push(Change::new("field_changed").field(
+            "source_ref",
+            json!(rec.source_ref),
+            json!(seed.source_ref),
+        ));
     }
     if rec.target != seed.target || rec.target_year != seed.target_year {
         diesel::update(target)
-            .set((recommendations::target.eq(&seed.target), recommendations::target_year.eq(seed.target_year)))
+            .set((
+                recommendations::target.eq(&seed.target),
+                recommendations::target_year.eq(seed.target_year),
+            ))
             .execute(conn)?;
-        log.push(Change::new("field_changed").field("target", json!([rec.target, rec.target_year]), json!([seed.target, seed.target_year])));
+        log.push(Change::new("field_changed").field(
+            "target",
+            json!([rec.target, rec.target_year]),
+            json!([seed.target, seed.target_year]),
+        ));
     }
     if log.is_empty() {
         return Ok(());
@@ -345,15 +396,21 @@ fn apply_initial_state(conn: &mut PgConnection, id: Uuid, seed: &SeedRecommendat
         conn,
         id,
         Author::SYSTEM,
-        vec![Change::new("seeded_state")
-            .after(json!({"response": response, "status": status}))
-            .reason(Some("state supported by the seeded evidence".into()))],
+        vec![
+            Change::new("seeded_state")
+                .after(json!({"response": response, "status": status}))
+                .reason(Some("state supported by the seeded evidence".into())),
+        ],
     )
 }
 
 fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
-    let item = item_id(conn, &seed.recommendation)?
-        .ok_or_else(|| Error::invalid("recommendation", format!("{} does not exist", seed.recommendation)))?;
+    let item = item_id(conn, &seed.recommendation)?.ok_or_else(|| {
+        Error::invalid(
+            "recommendation",
+            format!("{} does not exist", seed.recommendation),
+        )
+    })?;
     let exists: Option<Uuid> = evidence::table
         .filter(evidence::recommendation_id.eq(item))
         .filter(evidence::title.eq(&seed.title))
@@ -363,14 +420,29 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
     let source = format!("{} [{}]", seed.source, seed.source_file);
     if let Some(id) = exists {
         // Keep the reviewed text in step with the file; history records the change.
-        let (excerpt, rationale, old_source): (String, String, String) =
-            evidence::table.find(id).select((evidence::excerpt, evidence::rationale, evidence::source)).first(conn)?;
+        let (excerpt, rationale, old_source): (String, String, String) = evidence::table
+            .find(id)
+            .select((evidence::excerpt, evidence::rationale, evidence::source))
+            .first(conn)?;
         if excerpt != seed.excerpt || rationale != seed.rationale || old_source != source {
             items::lock(conn, item)?;
             diesel::update(evidence::table.find(id))
-                .set((evidence::excerpt.eq(&seed.excerpt), evidence::rationale.eq(&seed.rationale), evidence::source.eq(&source)))
+                .set((
+                    evidence::excerpt.eq(&seed.excerpt),
+                    evidence::rationale.eq(&seed.rationale),
+                    evidence::source.eq(&source),
+                ))
                 .execute(conn)?;
-            history::append(conn, item, Author::SYSTEM, vec![Change::new("evidence_updated").after(json!({"evidence_id": id, "title": seed.title})).reason(Some("seed file changed".into()))])?;
+            history::append(
+                conn,
+                item,
+                Author::SYSTEM,
+                vec![
+                    Change::new("evidence_updated")
+                        .after(json!({"evidence_id": id, "title": seed.title}))
+                        .reason(Some("seed file changed".into())),
+                ],
+            )?;
             items::touch(conn, item, Author::SYSTEM)?;
         }
         return Ok(false);
@@ -389,7 +461,8 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
             evidence::rationale.eq(&seed.rationale),
             evidence::verification.eq(Verification::Accepted),
             evidence::reviewed_at.eq(Utc::now()),
-            evidence::review_note.eq("Accepted when seeded: a dated statement of the source report"),
+            evidence::review_note
+                .eq("Accepted when seeded: a dated statement of the source report"),
         ))
         .execute(conn)?;
     evidence_rules::refresh_stage(conn, item)?;
@@ -397,7 +470,10 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
         conn,
         item,
         Author::SYSTEM,
-        vec![Change::new("evidence_added").after(json!({"evidence_id": id, "title": seed.title, "verification": "accepted"}))],
+        vec![
+            Change::new("evidence_added")
+                .after(json!({"evidence_id": id, "title": seed.title, "verification": "accepted"})),
+        ],
     )?;
     items::touch(conn, item, Author::SYSTEM)?;
     Ok(true)
@@ -406,7 +482,12 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
 fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> Result<()> {
     for user in &demo.users {
         let email = user_rules::Email::parse(&user.email)?;
-        let id = match users::table.filter(users::email.eq(email.as_str())).select(users::id).first::<Uuid>(conn).optional()? {
+        let id = match users::table
+            .filter(users::email.eq(email.as_str()))
+            .select(users::id)
+            .first::<Uuid>(conn)
+            .optional()?
+        {
             Some(id) => id,
             None => {
                 summary.demo_users_created += 1;
@@ -424,32 +505,71 @@ fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) ->
             }
         };
         if user.digest.is_some() {
-            diesel::update(users::table.find(id)).set(users::digest_frequency.eq(user.digest)).execute(conn)?;
+            diesel::update(users::table.find(id))
+                .set(users::digest_frequency.eq(user.digest))
+                .execute(conn)?;
         }
         for key in &user.manages_reports {
-            let report: Uuid = reports::table.filter(reports::key.eq(key)).select(reports::id).first(conn)?;
+            let report: Uuid = reports::table
+                .filter(reports::key.eq(key))
+                .select(reports::id)
+                .first(conn)?;
             diesel::insert_into(report_managers::table)
-                .values((report_managers::report_id.eq(report), report_managers::user_id.eq(id)))
+                .values((
+                    report_managers::report_id.eq(report),
+                    report_managers::user_id.eq(id),
+                ))
                 .on_conflict_do_nothing()
                 .execute(conn)?;
         }
     }
     for team in &demo.teams {
-        let id = match teams::table.filter(teams::name.eq(&team.name)).select(teams::id).first::<Uuid>(conn).optional()? {
+        let id = match teams::table
+            .filter(teams::name.eq(&team.name))
+            .select(teams::id)
+            .first::<Uuid>(conn)
+            .optional()?
+        {
             Some(id) => id,
             None => team_rules::create(conn, &team.name, &team.description, true)?.id,
         };
         for member in &team.members {
-            let user: Uuid = users::table.filter(users::email.eq(member.email.to_lowercase())).select(users::id).first(conn)?;
+            let user: Uuid = users::table
+                .filter(users::email.eq(member.email.to_lowercase()))
+                .select(users::id)
+                .first(conn)?;
             team_rules::put_member(conn, id, user, member.role)?;
         }
     }
     for owner in &demo.owners {
-        let Some(item) = item_id(conn, &owner.recommendation)? else { continue };
+        let Some(item) = item_id(conn, &owner.recommendation)? else {
+            continue;
+        };
         let (user, team) = match (&owner.user, &owner.team) {
-            (Some(email), None) => (Some(users::table.filter(users::email.eq(email.to_lowercase())).select(users::id).first::<Uuid>(conn)?), None),
-            (None, Some(name)) => (None, Some(teams::table.filter(teams::name.eq(name)).select(teams::id).first::<Uuid>(conn)?)),
-            _ => return Err(Error::invalid("owners", "name exactly one of user and team")),
+            (Some(email), None) => (
+                Some(
+                    users::table
+                        .filter(users::email.eq(email.to_lowercase()))
+                        .select(users::id)
+                        .first::<Uuid>(conn)?,
+                ),
+                None,
+            ),
+            (None, Some(name)) => (
+                None,
+                Some(
+                    teams::table
+                        .filter(teams::name.eq(name))
+                        .select(teams::id)
+                        .first::<Uuid>(conn)?,
+                ),
+            ),
+            _ => {
+                return Err(Error::invalid(
+                    "owners",
+                    "name exactly one of user and team",
+                ));
+            }
         };
         let exists: bool = diesel::select(diesel::dsl::exists(
             owners::table
@@ -461,9 +581,24 @@ fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) ->
         if !exists {
             items::lock(conn, item)?;
             diesel::insert_into(owners::table)
-                .values((owners::id.eq(Uuid::new_v4()), owners::recommendation_id.eq(item), owners::user_id.eq(user), owners::team_id.eq(team), owners::kind.eq(owner.kind)))
+                .values((
+                    owners::id.eq(Uuid::new_v4()),
+                    owners::recommendation_id.eq(item),
+                    owners::user_id.eq(user),
+                    owners::team_id.eq(team),
+                    owners::kind.eq(owner.kind),
+                ))
                 .execute(conn)?;
-            history::append(conn, item, Author::SYSTEM, vec![Change::new("owner_added").after(json!({"user_id": user, "team_id": team, "kind": owner.kind})).reason(Some("demo data".into()))])?;
+            history::append(
+                conn,
+                item,
+                Author::SYSTEM,
+                vec![
+                    Change::new("owner_added")
+                        .after(json!({"user_id": user, "team_id": team, "kind": owner.kind}))
+                        .reason(Some("demo data".into())),
+                ],
+            )?;
             items::touch(conn, item, Author::SYSTEM)?;
         }
     }

@@ -264,42 +264,66 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
 /// 401 and 403, documented once for every protected operation.
 #[derive(utoipa::IntoResponses)]
 pub enum Denied {
-    /// No valid bearer token (see `WWW-Authenticate`).
-    #[response(status = 401, content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "No valid bearer token (see `WWW-Authenticate`)",
+        content_type = "application/problem+json"
+    )]
     Unauthenticated(Problem),
-    /// Authenticated, but the role or ownership does not allow this.
-    #[response(status = 403, content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "Authenticated, but the role or ownership does not allow this",
+        content_type = "application/problem+json"
+    )]
     Forbidden(Problem),
 }
 
 /// 400 and 422: a malformed request, or one that breaks a rule.
 #[derive(utoipa::IntoResponses)]
 pub enum Rejected {
-    /// Malformed JSON or parameters, or unknown fields.
-    #[response(status = 400, content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "Malformed JSON or parameters, or unknown fields",
+        content_type = "application/problem+json"
+    )]
     Malformed(Problem),
-    /// Well-formed but invalid; `field` names the culprit.
-    #[response(status = 422, content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Well-formed but invalid; `field` names the culprit",
+        content_type = "application/problem+json"
+    )]
     Invalid(Problem),
 }
 
 /// 404: no such resource, or not visible to the caller.
 #[derive(utoipa::IntoResponses)]
 pub enum Missing {
-    #[response(status = 404, content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "No such resource, or not visible to the caller",
+        content_type = "application/problem+json"
+    )]
     NotFound(Problem),
 }
 
 /// 409: the request contradicts the current state.
 #[derive(utoipa::IntoResponses)]
 pub enum Conflicting {
-    #[response(status = 409, content_type = "application/problem+json")]
+    #[response(
+        status = 409,
+        description = "The request contradicts the current state",
+        content_type = "application/problem+json"
+    )]
     Conflict(Problem),
 }
 
 /// 412: `If-Match` named a stale version.
 #[derive(utoipa::IntoResponses)]
 pub enum Stale {
-    #[response(status = 412, content_type = "application/problem+json")]
+    #[response(
+        status = 412,
+        description = "`If-Match` named a version that is no longer current",
+        content_type = "application/problem+json"
+    )]
     PreconditionFailed(Problem),
 }

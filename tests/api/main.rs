@@ -6,6 +6,7 @@ mod cli;
 mod health;
 mod helpers;
 mod items;
+mod readme;
 mod roles;
 mod schema;
 mod seeds;

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use diesel::sql_types::Text;
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use recotrack::db::enums::Role;
+use serde_json::json;
 
 use crate::helpers::TestApp;
 
@@ -39,12 +40,14 @@ fn fingerprint(conn: &mut PgConnection) -> String {
 
 struct Operation {
     method: String,
-    path: String,
+    template: String,
     required: Role,
+    example: Option<serde_json::Value>,
 }
 
 fn protected_operations() -> Vec<Operation> {
     let document = serde_json::to_value(recotrack::http::openapi::document()).expect("json");
+    let schemas = document["components"]["schemas"].clone();
     let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("path item") {
@@ -52,115 +55,249 @@ fn protected_operations() -> Vec<Operation> {
                 continue; // public: login, refresh, probes
             };
             let required: Role = serde_json::from_value(role.into()).expect("a role name");
-            let concrete = path
-                .split('/')
-                .map(|segment| {
-                    if segment.starts_with('{') {
-                        uuid::Uuid::new_v4().to_string()
-                    } else {
-                        segment.to_owned()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("/");
+            // The documented example body, so callers who may act get past body validation.
+            let reference =
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str();
+            let example = reference
+                .and_then(|r| r.rsplit('/').next())
+                .and_then(|name| schemas[name]["example"].as_object().cloned())
+                .map(serde_json::Value::Object);
             operations.push(Operation {
                 method: method.to_uppercase(),
-                path: concrete,
+                template: path.clone(),
                 required,
+                example,
             });
         }
     }
     // Signing out ends the caller's session, so it goes last.
-    operations.sort_by_key(|op| op.path.ends_with("/auth/logout"));
+    operations.sort_by_key(|op| op.template.ends_with("/auth/logout"));
     operations
+}
+
+/// Item-level operations where a contributor must also own the item.
+fn needs_ownership(op: &Operation) -> bool {
+    op.required == Role::Contributor
+        && (op.template.starts_with("/api/v1/recommendations/{id}")
+            || op.template.starts_with("/api/v1/evidence/{id}"))
+}
+
+struct Caller {
+    name: &'static str,
+    role: Option<Role>,
+    token: Option<String>,
+    owns: bool,
+    api_token: bool,
 }
 
 #[actix_web::test]
 async fn every_operation_admits_exactly_its_roles() {
     let app = TestApp::spawn().await;
     let admin = app.user(Role::Admin).await;
-    let callers: Vec<(&str, Option<Role>, Option<String>, bool)> = vec![
-        ("anonymous", None, None, false),
-        (
-            "viewer",
-            Some(Role::Viewer),
-            Some(app.user(Role::Viewer).await.access),
-            false,
-        ),
-        (
-            "contributor",
-            Some(Role::Contributor),
-            Some(app.user(Role::Contributor).await.access),
-            false,
-        ),
-        (
-            "manager",
-            Some(Role::Manager),
-            Some(app.user(Role::Manager).await.access),
-            false,
-        ),
-        (
-            "admin",
-            Some(Role::Admin),
-            Some(admin.access.clone()),
-            false,
-        ),
-        (
-            "read-only API token",
-            Some(Role::Viewer),
-            Some(app.api_token(&admin, Role::Viewer).await),
-            true,
-        ),
+    let manager = app.user(Role::Manager).await;
+    let owner = app.user(Role::Contributor).await;
+    let callers = vec![
+        Caller {
+            name: "anonymous",
+            role: None,
+            token: None,
+            owns: false,
+            api_token: false,
+        },
+        Caller {
+            name: "viewer",
+            role: Some(Role::Viewer),
+            token: Some(app.user(Role::Viewer).await.access),
+            owns: false,
+            api_token: false,
+        },
+        Caller {
+            name: "contributor-not-owner",
+            role: Some(Role::Contributor),
+            token: Some(app.user(Role::Contributor).await.access),
+            owns: false,
+            api_token: false,
+        },
+        Caller {
+            name: "contributor-owner",
+            role: Some(Role::Contributor),
+            token: Some(owner.access.clone()),
+            owns: true,
+            api_token: false,
+        },
+        Caller {
+            name: "manager",
+            role: Some(Role::Manager),
+            token: Some(manager.access.clone()),
+            owns: false,
+            api_token: false,
+        },
+        Caller {
+            name: "admin",
+            role: Some(Role::Admin),
+            token: Some(admin.access.clone()),
+            owns: false,
+            api_token: false,
+        },
+        Caller {
+            name: "read-only API token",
+            role: Some(Role::Viewer),
+            token: Some(app.api_token(&admin, Role::Viewer).await),
+            owns: false,
+            api_token: true,
+        },
     ];
-    // First use of a token records `last_used_at`; do it before taking the fingerprint.
-    for (_, _, token, _) in &callers {
-        app.call("GET", "/api/v1/me", token.as_deref(), None).await;
+    // Real objects for the paths that name one: a report, an item the owner owns, its evidence.
+    let report = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(json!({"key": "matrix", "title": "Matrix"})),
+        )
+        .await;
+    let report_id = report.body["id"].as_str().expect("report").to_owned();
+    let item = app
+        .call(
+            "POST",
+            "/api/v1/recommendations",
+            Some(&manager.access),
+            Some(json!({"report_id": report_id, "title": "Matrix item"})),
+        )
+        .await;
+    let item_id = item.body["id"].as_str().expect("item").to_owned();
+    let owned = app
+        .call(
+            "PUT",
+            &format!(
+                "/api/v1/recommendations/{item_id}/owners/users/{}",
+                owner.id
+            ),
+            Some(&manager.access),
+            Some(json!({"kind": "responsible"})),
+        )
+        .await;
+    assert_eq!(owned.status, StatusCode::NO_CONTENT);
+    let evidence = app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{item_id}/evidence"),
+            Some(&owner.access),
+            Some(json!({"kind": "statement", "title": "Matrix evidence"})),
+        )
+        .await;
+    let evidence_id = evidence.body["id"].as_str().expect("evidence").to_owned();
+    for caller in &callers {
+        app.call("GET", "/api/v1/me", caller.token.as_deref(), None)
+            .await;
     }
+
     let operations = protected_operations();
     assert!(
-        operations.len() >= 12,
+        operations.len() >= 38,
         "only {} protected operations found",
         operations.len()
     );
+    let concrete = |template: &str| {
+        let mut path = template
+            .replace(
+                "/api/v1/reports/{id}",
+                &format!("/api/v1/reports/{report_id}"),
+            )
+            .replace(
+                "/api/v1/recommendations/{id}",
+                &format!("/api/v1/recommendations/{item_id}"),
+            )
+            .replace(
+                "/api/v1/evidence/{id}",
+                &format!("/api/v1/evidence/{evidence_id}"),
+            );
+        while let (Some(open), Some(close)) = (path.find('{'), path.find('}')) {
+            path.replace_range(open..=close, &uuid::Uuid::new_v4().to_string());
+        }
+        path
+    };
+    let expect_refused = |op: &Operation, caller: &Caller| -> Option<StatusCode> {
+        match caller.role {
+            None => Some(StatusCode::UNAUTHORIZED),
+            Some(role) if !role.at_least(op.required) => Some(StatusCode::FORBIDDEN),
+            // API tokens have no session to end.
+            Some(_) if op.template.ends_with("/auth/logout") && caller.api_token => {
+                Some(StatusCode::FORBIDDEN)
+            }
+            Some(role) if needs_ownership(op) && !role.at_least(Role::Manager) && !caller.owns => {
+                Some(StatusCode::FORBIDDEN)
+            }
+            Some(_) => None,
+        }
+    };
 
     let mut conn = app.db.connect();
-    let before = fingerprint(&mut conn);
     let mut failures = Vec::new();
     let mut checked = 0;
+    // Refused calls first: together they must leave every row of every table as it was.
+    let before = fingerprint(&mut conn);
     for op in &operations {
-        let logout = op.path.ends_with("/auth/logout");
-        if logout {
-            assert_eq!(
-                fingerprint(&mut conn),
-                before,
-                "a refused or empty request changed data"
-            );
-        }
-        for (name, role, token, is_api_token) in &callers {
-            let body = matches!(op.method.as_str(), "POST" | "PUT" | "PATCH")
-                .then(|| serde_json::json!({}));
-            let reply = app.call(&op.method, &op.path, token.as_deref(), body).await;
-            let allowed = role.is_some_and(|r| r.at_least(op.required));
-            let ok = match role {
-                None => reply.status == StatusCode::UNAUTHORIZED,
-                // API tokens have no session to end.
-                Some(_) if logout && *is_api_token => reply.status == StatusCode::FORBIDDEN,
-                Some(_) if allowed => {
-                    reply.status != StatusCode::UNAUTHORIZED
-                        && reply.status != StatusCode::FORBIDDEN
-                }
-                Some(_) => reply.status == StatusCode::FORBIDDEN,
+        for caller in &callers {
+            let Some(expected) = expect_refused(op, caller) else {
+                continue;
             };
-            if !ok {
+            let body = matches!(op.method.as_str(), "POST" | "PUT" | "PATCH")
+                .then(|| op.example.clone().unwrap_or(json!({})));
+            let reply = app
+                .call(
+                    &op.method,
+                    &concrete(&op.template),
+                    caller.token.as_deref(),
+                    body,
+                )
+                .await;
+            if reply.status != expected {
                 failures.push(format!(
-                    "{} {} as {name}: {}",
-                    op.method, op.path, reply.status
+                    "{} {} as {}: {} (expected {expected})",
+                    op.method, op.template, caller.name, reply.status
                 ));
             }
-            if reply.status.is_client_error() && reply.content_type != "application/problem+json" {
+            if reply.content_type != "application/problem+json" {
                 failures.push(format!(
-                    "{} {} as {name}: not a problem document",
-                    op.method, op.path
+                    "{} {} as {}: not a problem document",
+                    op.method, op.template, caller.name
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        fingerprint(&mut conn),
+        before,
+        "a refused request changed data"
+    );
+    // Then the calls that must get past authorisation (they may still be 4xx for other reasons).
+    for op in &operations {
+        for caller in &callers {
+            if expect_refused(op, caller).is_some() {
+                continue;
+            }
+            let body = matches!(op.method.as_str(), "POST" | "PUT" | "PATCH")
+                .then(|| op.example.clone().unwrap_or(json!({})));
+            let reply = app
+                .call(
+                    &op.method,
+                    &concrete(&op.template),
+                    caller.token.as_deref(),
+                    body,
+                )
+                .await;
+            if reply.status == StatusCode::UNAUTHORIZED || reply.status == StatusCode::FORBIDDEN {
+                failures.push(format!(
+                    "{} {} as {}: {} (expected to be admitted)",
+                    op.method, op.template, caller.name, reply.status
+                ));
+            }
+            if reply.status.is_server_error() {
+                failures.push(format!(
+                    "{} {} as {}: {}",
+                    op.method, op.template, caller.name, reply.status
                 ));
             }
             checked += 1;

@@ -19,12 +19,21 @@ fn load(conn: &mut PgConnection) -> seed::Summary {
     seed::load(conn, &files, None).expect("seeds load")
 }
 
-fn items(conn: &mut PgConnection, report: &str) -> Vec<(String, Option<uuid::Uuid>, uuid::Uuid, String, String)> {
+fn items(
+    conn: &mut PgConnection,
+    report: &str,
+) -> Vec<(String, Option<uuid::Uuid>, uuid::Uuid, String, String)> {
     recommendations::table
         .inner_join(reports::table)
         .filter(reports::key.eq(report))
         .order(recommendations::key)
-        .select((recommendations::key, recommendations::parent_id, recommendations::id, recommendations::title, recommendations::body))
+        .select((
+            recommendations::key,
+            recommendations::parent_id,
+            recommendations::id,
+            recommendations::title,
+            recommendations::body,
+        ))
         .load(conn)
         .expect("items")
 }
@@ -38,7 +47,10 @@ fn folded(text: &str) -> String {
 fn assert_verbatim(key: &str, body: &str, source: &str) {
     let source = folded(source);
     for para in body.split("\n\n") {
-        assert!(source.contains(&folded(para)), "{key}: not verbatim: {para:.60}");
+        assert!(
+            source.contains(&folded(para)),
+            "{key}: not verbatim: {para:.60}"
+        );
     }
 }
 
@@ -57,7 +69,11 @@ fn every_numbered_suggestion_of_the_ccg_report_is_there_once_verbatim() {
         .collect();
     assert_eq!(numbered.len(), 20, "the source has 20 suggestions");
     let seeded = items(&mut conn, "ccg-2017");
-    assert_eq!(seeded.len(), 20, "000 and 001 are one report: 20 items, not 40");
+    assert_eq!(
+        seeded.len(),
+        20,
+        "000 and 001 are one report: 20 items, not 40"
+    );
     for (number, title) in numbered {
         let key = format!("ccg-2017/{number:02}");
         let matching: Vec<_> = seeded.iter().filter(|(k, ..)| *k == key).collect();
@@ -74,20 +90,36 @@ fn the_five_tongji_priorities_and_their_sub_points_are_there_once() {
     let mut conn = db.connect();
     load(&mut conn);
     let text = source("003_68d403e52fb0bee6.txt");
-    let heads = ["The first is", "The second is", "The third is", "The fourth is", "The last priority is"];
+    let heads = [
+        "The first is",
+        "The second is",
+        "The third is",
+        "The fourth is",
+        "The last priority is",
+    ];
     let starts: Vec<usize> = heads.iter().map(|h| text.find(h).expect(h)).collect();
     let seeded = items(&mut conn, "tongji-2019");
     for (n, start) in starts.iter().enumerate() {
-        let end = starts.get(n + 1).copied().unwrap_or_else(|| text.find("On April 25-27").expect("closing note"));
+        let end = starts
+            .get(n + 1)
+            .copied()
+            .unwrap_or_else(|| text.find("On April 25-27").expect("closing note"));
         let block = &text[*start..end];
         let sub_points = block
             .lines()
-            .filter(|line| ["First, ", "Second, ", "Third, ", "Fourth, "].iter().any(|w| line.starts_with(w)))
+            .filter(|line| {
+                ["First, ", "Second, ", "Third, ", "Fourth, "]
+                    .iter()
+                    .any(|w| line.starts_with(w))
+            })
             .count();
         let key = format!("tongji-2019/{}", n + 1);
         let parent: Vec<_> = seeded.iter().filter(|(k, ..)| *k == key).collect();
         assert_eq!(parent.len(), 1, "{key}");
-        let children = seeded.iter().filter(|(_, p, ..)| *p == Some(parent[0].2)).count();
+        let children = seeded
+            .iter()
+            .filter(|(_, p, ..)| *p == Some(parent[0].2))
+            .count();
         assert_eq!(children, sub_points, "{key} sub-points");
     }
     assert_eq!(seeded.len(), 5 + 13);
@@ -103,21 +135,36 @@ fn the_eight_actions_three_coordinations_and_nine_mechanisms_are_there() {
     load(&mut conn);
     let text = source("004_28d6732cc8b35764.txt");
     let seeded = items(&mut conn, "wenyang-hq-bri");
-    for (group, count) in [("wenyang-hq-bri/1", 8), ("wenyang-hq-bri/3", 3), ("wenyang-hq-bri/4", 9)] {
+    for (group, count) in [
+        ("wenyang-hq-bri/1", 8),
+        ("wenyang-hq-bri/3", 3),
+        ("wenyang-hq-bri/4", 9),
+    ] {
         let parent = seeded.iter().find(|(k, ..)| k == group).expect(group);
-        let children = seeded.iter().filter(|(_, p, ..)| *p == Some(parent.2)).count();
+        let children = seeded
+            .iter()
+            .filter(|(_, p, ..)| *p == Some(parent.2))
+            .count();
         assert_eq!(children, count, "{group}");
     }
     for (key, _, _, _, body) in &seeded {
         assert_verbatim(key, body, &text);
     }
     // The measurable commitment with a target year carries it as target and due date.
-    let (target, year, due): (Option<String>, Option<i32>, Option<chrono::NaiveDate>) = recommendations::table
-        .filter(recommendations::key.eq("wenyang-hq-bri/1.4"))
-        .select((recommendations::target, recommendations::target_year, recommendations::due_date))
-        .first(&mut conn)
-        .expect("action 4");
-    assert_eq!(target.as_deref(), Some("100,000 training sessions for partner countries"));
+    let (target, year, due): (Option<String>, Option<i32>, Option<chrono::NaiveDate>) =
+        recommendations::table
+            .filter(recommendations::key.eq("wenyang-hq-bri/1.4"))
+            .select((
+                recommendations::target,
+                recommendations::target_year,
+                recommendations::due_date,
+            ))
+            .first(&mut conn)
+            .expect("action 4");
+    assert_eq!(
+        target.as_deref(),
+        Some("100,000 training sessions for partner countries")
+    );
     assert_eq!(year, Some(2030));
     assert_eq!(due.map(|d| d.to_string()).as_deref(), Some("2030-12-31"));
 }
@@ -135,13 +182,28 @@ fn evidence_sets_the_state_it_supports_and_the_rest_stays_pending() {
         .map(|t| (t.a, t.b, t.c))
         .expect(key)
     };
-    assert_eq!(state(&mut conn, "ccg-2017/02"), ("accepted".into(), "partially_implemented".into(), "verified".into()));
-    assert_eq!(state(&mut conn, "ccg-2017/03"), ("pending".into(), "not_started".into(), "none".into()));
-    let without_rationale: i64 = diesel::sql_query("SELECT count(*) AS n FROM evidence WHERE rationale = '' OR excerpt = ''")
-        .get_result::<Count>(&mut conn)
-        .expect("count")
-        .n;
-    assert_eq!(without_rationale, 0, "every link says why it supports the item");
+    assert_eq!(
+        state(&mut conn, "ccg-2017/02"),
+        (
+            "accepted".into(),
+            "partially_implemented".into(),
+            "verified".into()
+        )
+    );
+    assert_eq!(
+        state(&mut conn, "ccg-2017/03"),
+        ("pending".into(), "not_started".into(), "none".into())
+    );
+    let without_rationale: i64 = diesel::sql_query(
+        "SELECT count(*) AS n FROM evidence WHERE rationale = '' OR excerpt = ''",
+    )
+    .get_result::<Count>(&mut conn)
+    .expect("count")
+    .n;
+    assert_eq!(
+        without_rationale, 0,
+        "every link says why it supports the item"
+    );
 }
 
 #[derive(QueryableByName)]
@@ -166,15 +228,35 @@ fn loading_twice_changes_nothing_and_an_edit_is_recorded_by_the_system() {
     let mut conn = db.connect();
     let first = load(&mut conn);
     assert_eq!(first.items_created, 61);
-    let events: i64 = history_events::table.count().get_result(&mut conn).expect("count");
+    let events: i64 = history_events::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
     let again = load(&mut conn);
-    assert_eq!(again, seed::Summary::default(), "a second load must change nothing");
-    assert_eq!(history_events::table.count().get_result::<i64>(&mut conn).expect("count"), events);
+    assert_eq!(
+        again,
+        seed::Summary::default(),
+        "a second load must change nothing"
+    );
+    assert_eq!(
+        history_events::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .expect("count"),
+        events
+    );
 
     // Edit one body in the data, as a reviewer would in the file.
     let mut files = seed::read_reports(Path::new(SEEDS)).expect("parse");
-    let (_, ccg) = files.iter_mut().find(|(name, _)| name.ends_with("ccg-2017.toml")).expect("ccg");
-    let rec = ccg.recommendations.iter_mut().find(|r| r.key == "ccg-2017/03").expect("item 3");
+    let (_, ccg) = files
+        .iter_mut()
+        .find(|(name, _)| name.ends_with("ccg-2017.toml"))
+        .expect("ccg");
+    let rec = ccg
+        .recommendations
+        .iter_mut()
+        .find(|r| r.key == "ccg-2017/03")
+        .expect("item 3");
     rec.body.push_str(" (corrected)");
     let before: chrono::DateTime<chrono::Utc> = recommendations::table
         .filter(recommendations::key.eq("ccg-2017/03"))
@@ -187,7 +269,10 @@ fn loading_twice_changes_nothing_and_an_edit_is_recorded_by_the_system() {
         .inner_join(recommendations::table)
         .filter(recommendations::key.eq("ccg-2017/03"))
         .order(history_events::seq.desc())
-        .select((history_events::field.assume_not_null(), history_events::actor_kind))
+        .select((
+            history_events::field.assume_not_null(),
+            history_events::actor_kind,
+        ))
         .first(&mut conn)
         .expect("event");
     assert_eq!(kind, "body");
@@ -197,5 +282,8 @@ fn loading_twice_changes_nothing_and_an_edit_is_recorded_by_the_system() {
         .select(recommendations::last_activity_at)
         .first(&mut conn)
         .expect("item");
-    assert_eq!(before, after, "system changes must not reset the stall clock");
+    assert_eq!(
+        before, after,
+        "system changes must not reset the stall clock"
+    );
 }

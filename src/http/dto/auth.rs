@@ -17,6 +17,7 @@ pub struct LoginRequest {
 /// A refresh token to exchange.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "rtr_5f2c..."}))]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }

@@ -211,6 +211,7 @@ pub struct CreateRecommendationRequest {
 /// send only `progress_percent` and `progress_note`; managers anything.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"progress_percent": 40, "progress_note": "Two of five sites chosen"}))]
 pub struct UpdateRecommendationRequest {
     pub title: Option<String>,
     pub body: Option<String>,
@@ -247,6 +248,7 @@ pub struct TransitionRequest {
 /// How an owner relates to the item.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "responsible"}))]
 pub struct PutOwnerRequest {
     pub kind: OwnerKind,
 }
@@ -316,6 +318,7 @@ pub struct EvidenceRequest {
 /// A reviewer's verdict.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "accepted", "note": "Checked against the source"}))]
 pub struct ReviewRequest {
     /// `accepted` or `rejected`.
     pub decision: Verification,
@@ -348,6 +351,7 @@ impl From<Comment> for CommentResponse {
 /// A new comment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Site visit planned for March."}))]
 pub struct CommentRequest {
     pub body: String,
 }

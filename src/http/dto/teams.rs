@@ -75,6 +75,7 @@ pub struct CreateTeamRequest {
 /// A member's role in the team.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "member"}))]
 pub struct PutMemberRequest {
     #[serde(default)]
     pub role: TeamRole,

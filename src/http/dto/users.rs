@@ -49,6 +49,7 @@ pub struct CreateUserRequest {
 /// Changes to an account; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "manager"}))]
 pub struct UpdateUserRequest {
     pub display_name: Option<String>,
     pub role: Option<Role>,
