@@ -23,6 +23,7 @@ use crate::domain::users::{self, NewAccount};
 use crate::http::auth::AuthState;
 use crate::http::{self, AppState};
 use crate::mailer::Mailer;
+use crate::scheduler::Scheduler;
 
 /// Name of the database inside the local cluster.
 const LOCAL_DATABASE: &str = "recotrack";
@@ -94,6 +95,58 @@ pub fn seed(settings: &Settings, database: &Database) -> anyhow::Result<seed::Su
     Ok(summary)
 }
 
+/// `recotrack digest run`: plans and sends now, or with `dry_run` only reports who would get what.
+pub async fn digest_run(
+    settings: Settings,
+    database: &Database,
+    dry_run: bool,
+) -> anyhow::Result<String> {
+    use crate::domain::digest::deliveries::{Settings as DigestContext, Trigger, compose_for};
+    use crate::domain::digest::{Audience, schedule::Schedules};
+    use std::fmt::Write;
+    let settings = Arc::new(settings);
+    let state = state(settings.clone(), database.url())?;
+    let mut out = String::new();
+    if !dry_run {
+        let summary = state.scheduler.tick(Trigger::Manual).await?;
+        writeln!(
+            out,
+            "planned {:?}: {} deliveries, {} escalations; sent {}, failed {}",
+            summary.planned.periods,
+            summary.planned.deliveries,
+            summary.planned.escalations,
+            summary.sent,
+            summary.failed
+        )?;
+        return Ok(out);
+    }
+    let schedules = Schedules::new(&settings.digest).map_err(anyhow::Error::msg)?;
+    let now = chrono::Utc::now();
+    let mut conn = PgConnection::establish(database.url())?;
+    let context = DigestContext {
+        rules: &settings.stall,
+        digest: &settings.digest,
+        base_url: &settings.server.base_url,
+    };
+    for frequency in [
+        crate::db::enums::DigestFrequency::Weekly,
+        crate::db::enums::DigestFrequency::Daily,
+    ] {
+        let period = schedules
+            .latest(frequency, now)
+            .map(|p| p.key)
+            .unwrap_or_default();
+        for digest in compose_for(&mut conn, &context, Audience::Frequency(frequency), now)? {
+            writeln!(
+                out,
+                "{period}\t{}\t{}",
+                digest.recipient_email, digest.subject
+            )?;
+        }
+    }
+    Ok(out)
+}
+
 /// `recotrack user create`: one account, with a password.
 pub fn create_user(
     url: &str,
@@ -137,11 +190,13 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         limits: LoginLimits::from_settings(auth),
         refresh_ttl_secs: auth.refresh_ttl_secs,
     });
+    let scheduler = Scheduler::new(pool.clone(), settings.clone(), mailer.clone())?;
     Ok(AppState {
         pool,
         settings,
         mailer,
         auth,
+        scheduler,
     })
 }
 
@@ -187,6 +242,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener =
         TcpListener::bind(&address).with_context(|| format!("listening on {address}"))?;
+    if settings.digest.enabled {
+        actix_web::rt::spawn(state.scheduler.clone().run_forever());
+    }
     tracing::info!(%address, "serving; stop with Ctrl-C");
     http::server(state, listener)?.await?;
     tracing::info!("HTTP server stopped");

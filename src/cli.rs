@@ -39,6 +39,11 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Digests of stalled and overdue items.
+    Digest {
+        #[command(subcommand)]
+        action: DigestAction,
+    },
     /// Run a command against a throwaway PostgreSQL cluster (the test suite uses this).
     ///
     /// The cluster holds a migrated template database; the command gets
@@ -74,4 +79,14 @@ pub enum UserAction {
     },
     /// List users.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestAction {
+    /// Plan the due digest periods and send what is due, now (each period is sent once).
+    Run {
+        /// Only print who would get which digest now; change nothing, send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }

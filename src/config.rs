@@ -32,6 +32,21 @@ pub struct Settings {
     pub seed: SeedSettings,
     pub auth: AuthSettings,
     pub stall: StallRules,
+    pub digest: DigestSettings,
+}
+
+/// When digests go out and how stalled items escalate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub enabled: bool,
+    pub weekly_schedule: String,
+    pub daily_schedule: String,
+    pub timezone: String,
+    pub tick_secs: u64,
+    pub manager_after_days: u32,
+    pub admin_after_days: u32,
+    pub retry_base_secs: u64,
 }
 
 /// Days without activity before an open item counts as stalled, by where it stands.
@@ -299,6 +314,30 @@ impl Settings {
                 });
             }
         }
+        let digest = &self.digest;
+        for (name, schedule) in [
+            ("digest.weekly_schedule", &digest.weekly_schedule),
+            ("digest.daily_schedule", &digest.daily_schedule),
+        ] {
+            if schedule.parse::<cron::Schedule>().is_err() {
+                return Err(ConfigError::Key {
+                    key: name,
+                    problem: "is not a cron expression with seconds, e.g. `0 0 8 * * Mon`".into(),
+                });
+            }
+        }
+        if digest.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return key(
+                "digest.timezone",
+                "is not an IANA time zone name such as `Europe/Berlin`",
+            );
+        }
+        if digest.tick_secs == 0 || digest.retry_base_secs == 0 {
+            return key(
+                "digest.tick_secs",
+                "tick_secs and retry_base_secs must be at least 1",
+            );
+        }
         if self.email.smtp_timeout_secs == 0 {
             return key("email.smtp_timeout_secs", "must be at least 1");
         }
@@ -377,6 +416,14 @@ mod tests {
         assert!(message.contains("server.base_url"), "{message}");
         let message = error_of(&[("RECOTRACK__DATABASE__URL", "mysql://x")]);
         assert!(message.contains("database.url"), "{message}");
+    }
+
+    #[test]
+    fn digest_schedules_and_zones_are_checked() {
+        let message = error_of(&[("RECOTRACK__DIGEST__WEEKLY_SCHEDULE", "every monday")]);
+        assert!(message.contains("digest.weekly_schedule"), "{message}");
+        let message = error_of(&[("RECOTRACK__DIGEST__TIMEZONE", "Mars/Olympus")]);
+        assert!(message.contains("digest.timezone"), "{message}");
     }
 
     #[test]

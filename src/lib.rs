@@ -9,4 +9,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mailer;
+pub mod scheduler;
 pub mod telemetry;

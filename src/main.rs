@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use recotrack::cli::{Cli, Command, UserAction};
+use recotrack::cli::{Cli, Command, DigestAction, UserAction};
 use recotrack::config::Settings;
 use recotrack::http::openapi;
 use recotrack::{app, telemetry};
@@ -64,6 +64,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::User { action } => user(action, &settings)?,
+        Command::Digest {
+            action: DigestAction::Run { dry_run },
+        } => {
+            let database = app::Database::open(&settings)?;
+            app::migrate(database.url())?;
+            print!("{}", app::digest_run(settings, &database, dry_run).await?);
+        }
         Command::Sandbox { command } => {
             let status = app::sandbox(&command).await?;
             let code = status

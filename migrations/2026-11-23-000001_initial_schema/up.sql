@@ -291,6 +291,9 @@ CREATE TABLE digest_deliveries (
     stalled_count   integer NOT NULL CHECK (stalled_count >= 0),
     overdue_count   integer NOT NULL CHECK (overdue_count >= 0),
     item_ids        uuid[] NOT NULL CHECK (array_position(item_ids, NULL) IS NULL),
+    -- Rendered when planned, so every retry sends exactly the same message.
+    body_text       text NOT NULL,
+    body_html       text NOT NULL,
     attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     last_error      text,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),

@@ -177,3 +177,13 @@ pub fn wire_name<T: Serialize>(value: T) -> String {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// Where a digest delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
+#[ExistingTypePath = "crate::db::schema::sql_types::DeliveryStatus"]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Sent,
+    Failed,
+}

@@ -95,6 +95,8 @@ diesel::table! {
         stalled_count -> Int4,
         overdue_count -> Int4,
         item_ids -> Array<Uuid>,
+        body_text -> Text,
+        body_html -> Text,
         attempts -> Int4,
         last_error -> Nullable<Text>,
         next_attempt_at -> Timestamptz,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod comments;
+pub mod digest;
 pub mod evidence;
 pub mod health;
 pub mod history;

@@ -56,22 +56,28 @@ pub fn assess(rules: &StallRules, facts: Facts, now: DateTime<Utc>) -> Assessmen
     }
 }
 
-/// The same judgement as SQL over `recommendations`, for filters and set-based selections.
-pub fn sql_stalled(rules: &StallRules) -> String {
+/// The threshold in days that applies to a row of `recommendations`, as SQL.
+pub fn sql_threshold(rules: &StallRules) -> String {
     format!(
-        "(NOT {closed} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < current_date) \
-         AND recommendations.last_activity_at < now() - make_interval(days => CASE \
-           WHEN recommendations.status = 'in_progress' THEN {} \
+        "(CASE WHEN recommendations.status = 'in_progress' THEN {} \
            WHEN recommendations.status = 'blocked' THEN {} \
            WHEN recommendations.status = 'partially_implemented' THEN {} \
            WHEN recommendations.response IN ('accepted', 'accepted_in_principle') THEN {} \
-           ELSE {} END))",
+           ELSE {} END)",
         rules.in_progress,
         rules.blocked,
         rules.partially_implemented,
         rules.accepted,
         rules.pending,
-        closed = SQL_CLOSED,
+    )
+}
+
+/// The same judgement as SQL over `recommendations`, for filters and set-based selections.
+pub fn sql_stalled(rules: &StallRules) -> String {
+    format!(
+        "(NOT {SQL_CLOSED} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < current_date) \
+         AND recommendations.last_activity_at < now() - make_interval(days => {}))",
+        sql_threshold(rules)
     )
 }
 

@@ -6,7 +6,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use super::auth::passwords;
-use crate::db::enums::{Role, TeamRole};
+use crate::db::enums::{DigestFrequency, Role, TeamRole};
 use crate::db::models::{NewUser, Team, User, UserChangeset};
 use crate::db::schema::{recommendation_owners, refresh_tokens, team_memberships, teams, users};
 use crate::error::{Error, Result};
@@ -176,6 +176,42 @@ pub fn profile(conn: &mut PgConnection, id: Uuid) -> Result<Profile> {
         teams,
         owned_items,
     })
+}
+
+/// A user's digest frequency: chosen, and in effect (weekly for managers and admins, off for
+/// everyone else, unless chosen).
+pub fn digest_preference(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<(Option<DigestFrequency>, DigestFrequency)> {
+    let (chosen, role): (Option<DigestFrequency>, Role) = users::table
+        .find(id)
+        .select((users::digest_frequency, users::role))
+        .first(conn)?;
+    Ok((chosen, effective_frequency(chosen, role)))
+}
+
+/// The frequency in effect for `role` when `chosen` is the user's choice.
+pub fn effective_frequency(chosen: Option<DigestFrequency>, role: Role) -> DigestFrequency {
+    chosen.unwrap_or(match role {
+        Role::Admin | Role::Manager => DigestFrequency::Weekly,
+        Role::Contributor | Role::Viewer => DigestFrequency::Off,
+    })
+}
+
+/// Sets (or with `None`, resets to the role's default) a user's digest frequency.
+pub fn set_digest_preference(
+    conn: &mut PgConnection,
+    id: Uuid,
+    chosen: Option<DigestFrequency>,
+) -> Result<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::digest_frequency.eq(chosen),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 #[cfg(test)]

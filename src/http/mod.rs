@@ -38,6 +38,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub mailer: Mailer,
     pub auth: auth::Auth,
+    pub scheduler: crate::scheduler::Scheduler,
 }
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).

@@ -27,6 +27,7 @@ use utoipa_actix_web::AppExt;
         (name = "evidence", description = "Evidence on items and its review"),
         (name = "comments", description = "Comments on items"),
         (name = "history", description = "The append-only, hash-chained history of each item"),
+        (name = "digests", description = "Email digests of stalled and overdue items, and snoozing"),
     ),
     components(schemas(crate::http::problem::Problem)),
     modifiers(&BearerScheme)

@@ -1,6 +1,8 @@
 //! Outgoing email: SMTP when a host is configured, otherwise `.eml` files in a local outbox,
 //! so a default run never needs a mail server.
 
+pub mod digest;
+
 use std::time::Duration;
 
 use lettre::message::Mailbox;

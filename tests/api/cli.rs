@@ -38,7 +38,9 @@ fn a_semantic_config_error_names_the_key() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "seed", "openapi", "user", "sandbox"] {
+    for sub in [
+        "serve", "migrate", "seed", "openapi", "user", "digest", "sandbox",
+    ] {
         let output = recotrack()
             .args([sub, "--help"])
             .output()

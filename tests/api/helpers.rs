@@ -100,6 +100,8 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
 /// The real HTTP server, on a free loopback port, over its own database.
 pub struct TestApp {
     pub address: String,
+    /// This app's digest scheduler, for tests to tick.
+    pub scheduler: recotrack::scheduler::Scheduler,
     pub db: TestDb,
     /// Where the outbox transport writes; removed with the app.
     _outbox: tempfile::TempDir,
@@ -129,22 +131,150 @@ pub struct Login {
     pub refresh: String,
 }
 
+/// A real SMTP server (aiosmtpd) on a loopback port, keeping what it receives in a Maildir.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let mut sink = Self {
+            port,
+            dir: tempfile::tempdir().expect("maildir"),
+            child: None,
+        };
+        sink.resume();
+        sink
+    }
+
+    /// A port where nothing listens (yet): `resume` starts the sink there later.
+    pub fn down() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        Self {
+            port,
+            dir: tempfile::tempdir().expect("maildir"),
+            child: None,
+        }
+    }
+
+    /// Starts the server on this sink's port.
+    pub fn resume(&mut self) {
+        let python = std::env::var("RECOTRACK_TEST_PYTHON")
+            .expect("RECOTRACK_TEST_PYTHON is not set: run the tests with `scripts/test`");
+        let child = std::process::Command::new(python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(self.dir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the SMTP sink did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Every message received so far, parsed: (to, subject, text part, html part).
+    pub fn messages(&self) -> Vec<(String, String, String, String)> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail").join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let raw = std::fs::read(entry.path()).expect("message");
+                let message = mail_parser::MessageParser::default()
+                    .parse(&raw)
+                    .expect("parse");
+                let to = message
+                    .to()
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.address())
+                    .unwrap_or_default()
+                    .to_owned();
+                out.push((
+                    to,
+                    message.subject().unwrap_or_default().to_owned(),
+                    message
+                        .body_text(0)
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default(),
+                    message
+                        .body_html(0)
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The settings that point the service at this sink.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("RECOTRACK__EMAIL__SMTP_HOST", "127.0.0.1".into()),
+            ("RECOTRACK__EMAIL__SMTP_PORT", self.port.to_string()),
+            ("RECOTRACK__EMAIL__SMTP_SECURITY", "plain".into()),
+            ("RECOTRACK__EMAIL__SMTP_TIMEOUT_SECS", "3".into()),
+        ]
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// The app with extra settings, e.g. an SMTP sink's.
+    pub async fn spawn_with(extra: &[(&str, String)]) -> Self {
         let db = TestDb::create();
         let outbox = tempfile::tempdir().expect("outbox directory");
         let outbox_dir = outbox.path().display().to_string();
-        let settings = Arc::new(test_settings(
-            &db.url,
-            &[("RECOTRACK__EMAIL__OUTBOX_DIR", &outbox_dir)],
-        ));
+        let mut pairs: Vec<(&str, &str)> = vec![("RECOTRACK__EMAIL__OUTBOX_DIR", &outbox_dir)];
+        pairs.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+        let settings = Arc::new(test_settings(&db.url, &pairs));
         let state: AppState = recotrack::app::state(settings, &db.url).expect("state");
+        let scheduler = state.scheduler.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let server = http::server(state, listener).expect("server");
         actix_web::rt::spawn(server);
         Self {
             address,
+            scheduler,
             db,
             _outbox: outbox,
             client: awc::Client::default(),

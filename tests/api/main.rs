@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod digests;
 mod health;
 mod helpers;
 mod items;

@@ -577,3 +577,51 @@ pub fn remove_owner(
     )?;
     touch(conn, id, author)
 }
+
+/// Leaves an item out of digests until `until` (a manager's call, recorded with its reason);
+/// `None` ends a snooze.
+pub fn snooze(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    id: Uuid,
+    until: Option<NaiveDate>,
+    reason: Option<String>,
+) -> Result<()> {
+    let rec = lock(conn, id)?;
+    authorize(conn, principal, id, Scope::Manage)?;
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    let change = match until {
+        Some(date) => {
+            if date <= Utc::now().date_naive() {
+                return Err(Error::invalid("until", "must be a future date"));
+            }
+            let reason = reason
+                .clone()
+                .ok_or_else(|| Error::invalid("reason", "say why the item is snoozed"))?;
+            diesel::update(recommendations::table.find(id))
+                .set((
+                    recommendations::snoozed_until.eq(date),
+                    recommendations::snooze_reason.eq(&reason),
+                ))
+                .execute(conn)?;
+            Change::new("snoozed").field("snoozed_until", json!(rec.snoozed_until), json!(date))
+        }
+        None => {
+            if rec.snoozed_until.is_none() {
+                return Ok(());
+            }
+            diesel::update(recommendations::table.find(id))
+                .set((
+                    recommendations::snoozed_until.eq(None::<NaiveDate>),
+                    recommendations::snooze_reason.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            Change::new("unsnoozed").field("snoozed_until", json!(rec.snoozed_until), Value::Null)
+        }
+    };
+    let author = Author::from(principal);
+    history::append(conn, id, author, vec![change.reason(reason)])?;
+    touch(conn, id, author)
+}

@@ -1,6 +1,7 @@
 //! One module per resource; `routes` registers them all so utoipa collects every operation.
 
 pub mod auth;
+pub mod digests;
 pub mod evidence;
 pub mod health;
 pub mod history;
@@ -60,6 +61,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(history::create_comment)
                 .service(history::list_comments)
                 .service(history::list_history)
-                .service(history::get_history_verification),
+                .service(history::get_history_verification)
+                .service(digests::get_digest_preferences)
+                .service(digests::put_digest_preferences)
+                .service(digests::get_digest_preview)
+                .service(digests::list_digests)
+                .service(digests::create_digest_run)
+                .service(digests::create_snooze)
+                .service(digests::delete_snooze),
         );
 }

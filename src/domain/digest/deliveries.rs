@@ -1,0 +1,441 @@
+//! Durable digest work. Planning a period creates its run and one delivery per recipient in one
+//! transaction, under an advisory lock, with `(recipient, period)` unique: any number of
+//! instances plan each period once. Sending claims due deliveries with `FOR UPDATE SKIP LOCKED`
+//! and a lease, marks them sent only after the SMTP server accepted them, and retries failures
+//! with backoff.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Int4, Int8, Text, Uuid as SqlUuid};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::compose::{Context, Digest, compose};
+use super::schedule::Schedules;
+use super::{Audience, Qualifying, last_person_activity, select};
+use crate::config::{DigestSettings, StallRules};
+use crate::db::enums::{DeliveryStatus, DigestFrequency};
+use crate::db::schema::{digest_deliveries as deliveries, digest_runs as runs};
+use crate::domain::history::{self, Author, Change};
+use crate::domain::items;
+use crate::error::Result;
+
+/// Arbitrary but fixed: only one instance plans at a time.
+const PLAN_LOCK: i64 = 0x6469_6765_7374_706c;
+
+/// A digest as text and HTML. Implemented by the mailer, so this module never sees templates.
+pub trait Renderer {
+    fn render(&self, digest: &Digest) -> Result<Rendered>;
+}
+
+/// The two bodies of a message.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub text: String,
+    pub html: String,
+}
+
+/// Everything composing needs besides a connection.
+pub struct Settings<'a> {
+    pub rules: &'a StallRules,
+    pub digest: &'a DigestSettings,
+    pub base_url: &'a str,
+}
+
+/// An escalation step reached by an item.
+struct Escalation {
+    item: Uuid,
+    stalled_since: DateTime<Utc>,
+    step: i32,
+    recipients: Vec<Uuid>,
+}
+
+/// Composes the digests of `audience` as they would be sent now.
+pub fn compose_for(
+    conn: &mut PgConnection,
+    settings: &Settings<'_>,
+    audience: Audience,
+    now: DateTime<Utc>,
+) -> Result<Vec<Digest>> {
+    let rows = select(conn, settings.rules, settings.digest, audience)?;
+    Ok(compose_rows(conn, settings, rows, now)?.0)
+}
+
+fn compose_rows(
+    conn: &mut PgConnection,
+    settings: &Settings<'_>,
+    rows: Vec<Qualifying>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Digest>, Vec<Escalation>)> {
+    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.item_id).collect();
+    ids.sort();
+    ids.dedup();
+    let owners: HashMap<Uuid, Vec<String>> = items::owners_of(conn, &ids)?
+        .into_iter()
+        .map(|(item, owners)| (item, owners.into_iter().map(|o| o.name).collect()))
+        .collect();
+    let last_activity: HashMap<Uuid, (String, DateTime<Utc>)> = last_person_activity(conn, &ids)?
+        .into_iter()
+        .map(|(item, kind, at)| (item, (kind, at)))
+        .collect();
+    let mut recipients: Vec<Uuid> = rows.iter().map(|r| r.recipient_id).collect();
+    recipients.sort();
+    recipients.dedup();
+    let previous = previous_items(conn, &recipients)?;
+    let mut escalations: HashMap<(Uuid, i32), Escalation> = HashMap::new();
+    for row in rows.iter().filter(|r| r.step > 0 && r.stalled) {
+        escalations
+            .entry((row.item_id, row.step))
+            .or_insert_with(|| Escalation {
+                item: row.item_id,
+                stalled_since: row.last_activity_at,
+                step: row.step,
+                recipients: Vec::new(),
+            })
+            .recipients
+            .push(row.recipient_id);
+    }
+    let ctx = Context {
+        now,
+        base_url: settings.base_url,
+        owners: &owners,
+        last_activity: &last_activity,
+        previous: &previous,
+    };
+    Ok((compose(rows, &ctx), escalations.into_values().collect()))
+}
+
+/// The items of each recipient's last sent digest.
+fn previous_items(
+    conn: &mut PgConnection,
+    recipients: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        recipient_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
+        item_ids: Vec<Uuid>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT DISTINCT ON (recipient_id) recipient_id, item_ids FROM digest_deliveries \
+         WHERE status = 'sent' AND recipient_id = ANY($1) ORDER BY recipient_id, created_at DESC",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(recipients)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.recipient_id, r.item_ids))
+        .collect())
+}
+
+/// What a planning pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PlanSummary {
+    /// Periods planned now, e.g. `weekly:2026-11-23`.
+    pub periods: Vec<String>,
+    pub deliveries: usize,
+    pub escalations: usize,
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Schedule,
+    Manual,
+}
+
+/// Plans every due period that has no run yet: its run, its deliveries (rendered now), and the
+/// escalation steps reached (each recorded once per stall in the item's history).
+pub fn plan(
+    conn: &mut PgConnection,
+    settings: &Settings<'_>,
+    schedules: &Schedules,
+    renderer: &dyn Renderer,
+    now: DateTime<Utc>,
+    trigger: Trigger,
+) -> Result<PlanSummary> {
+    conn.transaction(|conn| {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            locked: bool,
+        }
+        let lock: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+            .bind::<Int8, _>(PLAN_LOCK)
+            .get_result(conn)?;
+        let mut summary = PlanSummary::default();
+        if !lock.locked {
+            return Ok(summary); // another instance is planning right now
+        }
+        for frequency in [DigestFrequency::Weekly, DigestFrequency::Daily] {
+            let Some(period) = schedules.latest(frequency, now) else {
+                continue;
+            };
+            let planned: i64 = runs::table
+                .filter(runs::period.eq(&period.key))
+                .count()
+                .get_result(conn)?;
+            if planned > 0 {
+                continue;
+            }
+            let late = now - period.at
+                > chrono::Duration::seconds(
+                    i64::try_from(settings.digest.tick_secs * 4).unwrap_or(120),
+                );
+            let trigger = match (trigger, late) {
+                (Trigger::Manual, _) => "manual",
+                (Trigger::Schedule, true) => "catch_up",
+                (Trigger::Schedule, false) => "schedule",
+            };
+            let run = Uuid::new_v4();
+            diesel::insert_into(runs::table)
+                .values((
+                    runs::id.eq(run),
+                    runs::period.eq(&period.key),
+                    runs::trigger.eq(trigger),
+                ))
+                .execute(conn)?;
+            let rows = select(
+                conn,
+                settings.rules,
+                settings.digest,
+                Audience::Frequency(frequency),
+            )?;
+            let (digests, escalations) = compose_rows(conn, settings, rows, now)?;
+            let mut created = 0;
+            for digest in &digests {
+                let rendered = renderer.render(digest)?;
+                created += diesel::insert_into(deliveries::table)
+                    .values((
+                        deliveries::id.eq(Uuid::new_v4()),
+                        deliveries::run_id.eq(run),
+                        deliveries::recipient_id.eq(digest.recipient_id),
+                        deliveries::period.eq(&period.key),
+                        deliveries::subject.eq(&digest.subject),
+                        deliveries::stalled_count
+                            .eq(i32::try_from(digest.stalled).unwrap_or(i32::MAX)),
+                        deliveries::overdue_count
+                            .eq(i32::try_from(digest.overdue).unwrap_or(i32::MAX)),
+                        deliveries::item_ids.eq(&digest.item_ids),
+                        deliveries::body_text.eq(&rendered.text),
+                        deliveries::body_html.eq(&rendered.html),
+                    ))
+                    .on_conflict((deliveries::recipient_id, deliveries::period))
+                    .do_nothing()
+                    .execute(conn)?;
+            }
+            summary.escalations += record_escalations(conn, escalations)?;
+            diesel::update(runs::table.find(run))
+                .set((
+                    runs::deliveries.eq(i32::try_from(created).unwrap_or(i32::MAX)),
+                    runs::finished_at.eq(Utc::now()),
+                ))
+                .execute(conn)?;
+            summary.deliveries += created;
+            summary.periods.push(period.key);
+        }
+        Ok(summary)
+    })
+}
+
+fn record_escalations(conn: &mut PgConnection, escalations: Vec<Escalation>) -> Result<usize> {
+    use crate::db::schema::escalations as table;
+    let mut recorded = 0;
+    for e in escalations {
+        let step = i16::try_from(e.step).unwrap_or(i16::MAX);
+        let inserted = diesel::insert_into(table::table)
+            .values((
+                table::recommendation_id.eq(e.item),
+                table::stalled_since.eq(e.stalled_since),
+                table::step.eq(step),
+                table::notified_user_ids.eq(&e.recipients),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if inserted == 1 {
+            items::lock(conn, e.item)?;
+            let level = if e.step == 1 { "managers" } else { "admins" };
+            // Made by the system: recorded, but the stall clock keeps running.
+            history::append(
+                conn,
+                e.item,
+                Author::SYSTEM,
+                vec![
+                    Change::new("escalated")
+                        .after(json!({"to": level, "step": e.step, "recipients": e.recipients}))
+                        .reason(Some(format!(
+                            "stalled since {}",
+                            e.stalled_since.date_naive()
+                        ))),
+                ],
+            )?;
+            recorded += 1;
+        }
+    }
+    Ok(recorded)
+}
+
+/// A delivery claimed for sending.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    #[diesel(sql_type = Text)]
+    pub body_text: String,
+    #[diesel(sql_type = Text)]
+    pub body_html: String,
+    #[diesel(sql_type = Int4)]
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due deliveries for `lease_secs`: no other instance takes them meanwhile,
+/// and a crashed sender's claims come due again when the lease runs out.
+pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: i64) -> Result<Vec<Claimed>> {
+    Ok(diesel::sql_query(
+        "WITH due AS (
+            SELECT id FROM digest_deliveries
+            WHERE status <> 'sent' AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE digest_deliveries d
+         SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1
+         FROM due, users u
+         WHERE d.id = due.id AND u.id = d.recipient_id
+         RETURNING d.id, u.email, u.display_name, d.subject, d.body_text, d.body_html, d.attempts",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<diesel::sql_types::Double, _>(lease_secs as f64)
+    .load(conn)?)
+}
+
+/// Records that the SMTP server accepted the message.
+pub fn mark_sent(conn: &mut PgConnection, id: Uuid, message_id: &str) -> Result<()> {
+    diesel::update(
+        deliveries::table
+            .find(id)
+            .filter(deliveries::status.ne(DeliveryStatus::Sent)),
+    )
+    .set((
+        deliveries::status.eq(DeliveryStatus::Sent),
+        deliveries::sent_at.eq(Utc::now()),
+        deliveries::message_id.eq(message_id),
+        deliveries::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again: `base` doubled per attempt, at most an hour.
+pub fn mark_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    attempts: i32,
+    error: &str,
+    base_secs: u64,
+) -> Result<()> {
+    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    let delay = base_secs
+        .saturating_mul(2u64.saturating_pow(exponent))
+        .min(3600);
+    let message: String = error.chars().take(500).collect();
+    diesel::update(deliveries::table.find(id))
+        .set((
+            deliveries::status.eq(DeliveryStatus::Failed),
+            deliveries::last_error.eq(message),
+            deliveries::next_attempt_at
+                .eq(Utc::now() + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(3600))),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A run with its deliveries, for the history endpoint.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RunView {
+    pub id: Uuid,
+    pub period: String,
+    pub trigger: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// One delivery's state.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, Queryable)]
+pub struct DeliveryView {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub recipient_id: Uuid,
+    pub status: DeliveryStatus,
+    pub subject: String,
+    pub stalled_count: i32,
+    pub overdue_count: i32,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// id, period, trigger, started, finished
+type RunHead = (Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// The latest `limit` runs with their deliveries; only `recipient`'s when given.
+pub fn list_runs(
+    conn: &mut PgConnection,
+    limit: i64,
+    recipient: Option<Uuid>,
+) -> Result<Vec<RunView>> {
+    let heads: Vec<RunHead> = runs::table
+        .order(runs::started_at.desc())
+        .limit(limit)
+        .select((
+            runs::id,
+            runs::period,
+            runs::trigger,
+            runs::started_at,
+            runs::finished_at,
+        ))
+        .load(conn)?;
+    let ids: Vec<Uuid> = heads.iter().map(|h| h.0).collect();
+    let mut query = deliveries::table
+        .filter(deliveries::run_id.eq_any(&ids))
+        .into_boxed();
+    if let Some(user) = recipient {
+        query = query.filter(deliveries::recipient_id.eq(user));
+    }
+    let all: Vec<DeliveryView> = query
+        .order(deliveries::created_at.asc())
+        .select((
+            deliveries::id,
+            deliveries::run_id,
+            deliveries::recipient_id,
+            deliveries::status,
+            deliveries::subject,
+            deliveries::stalled_count,
+            deliveries::overdue_count,
+            deliveries::attempts,
+            deliveries::last_error,
+            deliveries::next_attempt_at,
+            deliveries::sent_at,
+        ))
+        .load(conn)?;
+    Ok(heads
+        .into_iter()
+        .map(|(id, period, trigger, started_at, finished_at)| RunView {
+            deliveries: all.iter().filter(|d| d.run_id == id).cloned().collect(),
+            id,
+            period,
+            trigger,
+            started_at,
+            finished_at,
+        })
+        .collect())
+}

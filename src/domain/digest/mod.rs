@@ -1,0 +1,167 @@
+//! Digests of stalled and overdue items: who gets which item and why (one set-based query),
+//! what a digest says, and the durable deliveries that carry it.
+
+pub mod compose;
+pub mod deliveries;
+pub mod schedule;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::config::{DigestSettings, StallRules};
+use crate::db::enums::DigestFrequency;
+use crate::domain::stall;
+use crate::error::Result;
+
+/// One (recipient, item) pair that qualifies, with what is needed to say why.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Qualifying {
+    #[diesel(sql_type = SqlUuid)]
+    pub recipient_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub recipient_email: String,
+    #[diesel(sql_type = Text)]
+    pub recipient_name: String,
+    /// 0: as an owner; 1: escalated to a manager; 2: escalated to an admin.
+    #[diesel(sql_type = Int4)]
+    pub step: i32,
+    #[diesel(sql_type = SqlUuid)]
+    pub item_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub report_key: String,
+    #[diesel(sql_type = Text)]
+    pub report_title: String,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub due_date: Option<NaiveDate>,
+    #[diesel(sql_type = Timestamptz)]
+    pub last_activity_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub status_changed_at: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub stalled: bool,
+    #[diesel(sql_type = Bool)]
+    pub overdue: bool,
+    #[diesel(sql_type = Int4)]
+    pub threshold_days: i32,
+}
+
+/// Who receives which digest: everyone whose effective frequency is `frequency` (or one user,
+/// whatever their frequency, for a preview).
+#[derive(Debug, Clone, Copy)]
+pub enum Audience {
+    Frequency(DigestFrequency),
+    User(Uuid),
+}
+
+/// Every qualifying (recipient, item) pair in one statement. An item qualifies for its owners
+/// (users, and members of owning teams) as soon as it stalls or falls overdue; for the managers
+/// of its report or owning teams once it is overdue, has stalled `manager_after_days` past its
+/// rule, or has no owner; for admins once it has stalled `admin_after_days` past its rule.
+pub fn select(
+    conn: &mut PgConnection,
+    rules: &StallRules,
+    settings: &DigestSettings,
+    audience: Audience,
+) -> Result<Vec<Qualifying>> {
+    let stalled = stall::sql_stalled(rules);
+    let overdue = stall::sql_overdue();
+    let threshold = stall::sql_threshold(rules);
+    let (audience_sql, frequency, user) = match audience {
+        Audience::Frequency(f) => ("effective = $3", crate::db::enums::wire_name(f), None),
+        Audience::User(id) => ("u.id = $4", String::new(), Some(id)),
+    };
+    let sql = format!(
+        "WITH item AS (
+            SELECT recommendations.id, recommendations.key, recommendations.title,
+                   recommendations.status::text AS status, recommendations.due_date,
+                   recommendations.last_activity_at, recommendations.status_changed_at,
+                   reports.key AS report_key, reports.title AS report_title,
+                   {stalled} AS stalled, coalesce({overdue}, false) AS overdue,
+                   {threshold} AS threshold_days,
+                   floor(extract(epoch FROM now() - recommendations.last_activity_at) / 86400)::int
+                     - {threshold} AS days_past
+            FROM recommendations JOIN reports ON reports.id = recommendations.report_id
+            WHERE {stalled} OR coalesce({overdue}, false)
+        ),
+        owner AS (
+            SELECT o.recommendation_id AS item_id, coalesce(o.user_id, tm.user_id) AS user_id
+            FROM recommendation_owners o
+            LEFT JOIN team_memberships tm ON tm.team_id = o.team_id
+            WHERE o.kind <> 'observer' AND o.recommendation_id IN (SELECT id FROM item)
+        ),
+        manager AS (
+            SELECT i.id AS item_id, rm.user_id FROM item i
+            JOIN recommendations r ON r.id = i.id
+            JOIN report_managers rm ON rm.report_id = r.report_id
+            UNION
+            SELECT o.recommendation_id, tm.user_id FROM recommendation_owners o
+            JOIN team_memberships tm ON tm.team_id = o.team_id AND tm.role = 'manager'
+            WHERE o.recommendation_id IN (SELECT id FROM item)
+        ),
+        pair AS (
+            SELECT ow.item_id, ow.user_id, 0 AS step FROM owner ow WHERE ow.user_id IS NOT NULL
+            UNION ALL
+            SELECT m.item_id, m.user_id, 1 FROM manager m JOIN item i ON i.id = m.item_id
+            WHERE i.overdue OR (i.stalled AND i.days_past >= $1)
+               OR NOT EXISTS (SELECT 1 FROM owner ow WHERE ow.item_id = i.id)
+            UNION ALL
+            SELECT i.id, u.id, 2 FROM item i CROSS JOIN users u
+            WHERE u.role = 'admin' AND i.stalled AND i.days_past >= $2
+        ),
+        recipient AS (
+            SELECT u.id, u.email, u.display_name,
+                   coalesce(u.digest_frequency::text,
+                            CASE WHEN u.role IN ('admin', 'manager') THEN 'weekly' ELSE 'off' END) AS effective
+            FROM users u WHERE u.active
+        )
+        SELECT DISTINCT ON (u.id, i.id)
+               u.id AS recipient_id, u.email AS recipient_email, u.display_name AS recipient_name,
+               p.step, i.id AS item_id, i.key, i.title, i.status, i.report_key, i.report_title,
+               i.due_date, i.last_activity_at, i.status_changed_at, i.stalled, i.overdue,
+               i.threshold_days
+        FROM pair p
+        JOIN item i ON i.id = p.item_id
+        JOIN recipient u ON u.id = p.user_id
+        WHERE {audience_sql}
+        ORDER BY u.id, i.id, p.step DESC"
+    );
+    let manager_days = i32::try_from(settings.manager_after_days).unwrap_or(i32::MAX);
+    let admin_days = i32::try_from(settings.admin_after_days).unwrap_or(i32::MAX);
+    let query = diesel::sql_query(sql)
+        .bind::<Int4, _>(manager_days)
+        .bind::<Int4, _>(admin_days)
+        .bind::<Text, _>(frequency)
+        .bind::<Nullable<SqlUuid>, _>(user);
+    Ok(query.load(conn)?)
+}
+
+/// The kind and time of the last change a person made to each item.
+pub fn last_person_activity(
+    conn: &mut PgConnection,
+    items: &[Uuid],
+) -> Result<Vec<(Uuid, String, DateTime<Utc>)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        item: Uuid,
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = Timestamptz)]
+        at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT DISTINCT ON (recommendation_id) recommendation_id AS item, kind, at FROM history_events \
+         WHERE recommendation_id = ANY($1) AND actor_kind <> 'system' ORDER BY recommendation_id, seq DESC",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(items)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.item, r.kind, r.at)).collect())
+}

@@ -1,0 +1,144 @@
+//! The tick that runs inside `serve`: plan the due digest periods (once, whichever instance gets
+//! the lock), then send what is due. Safe with any number of instances, and after a crash: work
+//! lives in PostgreSQL, not in this process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::config::Settings;
+use crate::db::{self, PgPool};
+use crate::domain::digest::deliveries::{self, PlanSummary, Settings as DigestContext, Trigger};
+use crate::domain::digest::schedule::Schedules;
+use crate::error::{Error, Result};
+use crate::mailer::Mailer;
+use crate::mailer::digest::{DigestRenderer, message_id};
+
+/// How long a claimed delivery is reserved for its sender.
+const LEASE_SECS: i64 = 300;
+/// Deliveries claimed per round trip.
+const BATCH: i64 = 20;
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TickSummary {
+    pub planned: PlanSummary,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Plans and sends digests.
+#[derive(Debug, Clone)]
+pub struct Scheduler {
+    pool: PgPool,
+    settings: Arc<Settings>,
+    mailer: Mailer,
+    schedules: Arc<Schedules>,
+}
+
+impl Scheduler {
+    pub fn new(pool: PgPool, settings: Arc<Settings>, mailer: Mailer) -> Result<Self> {
+        let schedules = Schedules::new(&settings.digest).map_err(Error::internal)?;
+        Ok(Self {
+            pool,
+            settings,
+            mailer,
+            schedules: Arc::new(schedules),
+        })
+    }
+
+    /// The renderer with this service's base URL.
+    pub fn renderer(&self) -> DigestRenderer {
+        DigestRenderer {
+            base_url: self.settings.server.base_url.clone(),
+        }
+    }
+
+    /// Plans due periods, then sends everything due.
+    pub async fn tick(&self, trigger: Trigger) -> Result<TickSummary> {
+        let settings = self.settings.clone();
+        let schedules = self.schedules.clone();
+        let renderer = self.renderer();
+        let planned = db::run(&self.pool, move |conn| {
+            let context = DigestContext {
+                rules: &settings.stall,
+                digest: &settings.digest,
+                base_url: &settings.server.base_url,
+            };
+            deliveries::plan(conn, &context, &schedules, &renderer, Utc::now(), trigger)
+        })
+        .await?;
+        let (sent, failed) = self.deliver_due().await?;
+        Ok(TickSummary {
+            planned,
+            sent,
+            failed,
+        })
+    }
+
+    /// Sends every due delivery; each is marked sent only once the SMTP server accepted it.
+    pub async fn deliver_due(&self) -> Result<(usize, usize)> {
+        let (mut sent, mut failed) = (0, 0);
+        loop {
+            let batch = db::run(&self.pool, |conn| {
+                deliveries::claim(conn, BATCH, LEASE_SECS)
+            })
+            .await?;
+            if batch.is_empty() {
+                return Ok((sent, failed));
+            }
+            for delivery in batch {
+                let outcome = match self.mailer.digest_message(&delivery) {
+                    Ok(message) => self.mailer.send(message).await,
+                    Err(e) => Err(e),
+                };
+                let id = delivery.id;
+                match outcome {
+                    Ok(()) => {
+                        let message_id = message_id(&delivery);
+                        db::run(&self.pool, move |conn| {
+                            deliveries::mark_sent(conn, id, &message_id)
+                        })
+                        .await?;
+                        sent += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(delivery = %id, attempt = delivery.attempts, error = %e, "digest not delivered; will retry");
+                        let (attempts, error, base) = (
+                            delivery.attempts,
+                            e.to_string(),
+                            self.settings.digest.retry_base_secs,
+                        );
+                        db::run(&self.pool, move |conn| {
+                            deliveries::mark_failed(conn, id, attempts, &error, base)
+                        })
+                        .await?;
+                        failed += 1;
+                    }
+                }
+            }
+            // A failed delivery's retry is in the future, so the loop ends when nothing is due.
+        }
+    }
+
+    /// Ticks every `digest.tick_secs` until the process stops.
+    pub async fn run_forever(self) {
+        let mut interval =
+            tokio::time::interval(Duration::from_secs(self.settings.digest.tick_secs));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match self.tick(Trigger::Schedule).await {
+                Ok(summary) if summary != TickSummary::default() => {
+                    tracing::info!(periods = ?summary.planned.periods, deliveries = summary.planned.deliveries,
+                        escalations = summary.planned.escalations, sent = summary.sent, failed = summary.failed, "digest tick");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "digest tick failed; retrying at the next tick")
+                }
+            }
+        }
+    }
+}
