@@ -101,7 +101,9 @@ pub async fn digest_run(
     database: &Database,
     dry_run: bool,
 ) -> anyhow::Result<String> {
-    use crate::domain::digest::deliveries::{Settings as DigestContext, Trigger, compose_for};
+    use crate::domain::digest::deliveries::{
+        Renderer, Settings as DigestContext, Trigger, compose_for,
+    };
     use crate::domain::digest::{Audience, schedule::Schedules};
     use std::fmt::Write;
     let settings = Arc::new(settings);
@@ -121,6 +123,7 @@ pub async fn digest_run(
         return Ok(out);
     }
     let schedules = Schedules::new(&settings.digest).map_err(anyhow::Error::msg)?;
+    let renderer = state.scheduler.renderer();
     let now = chrono::Utc::now();
     let mut conn = PgConnection::establish(database.url())?;
     let context = DigestContext {
@@ -128,6 +131,7 @@ pub async fn digest_run(
         digest: &settings.digest,
         base_url: &settings.server.base_url,
     };
+    let (mut count, mut items, mut bytes) = (0usize, 0usize, 0usize);
     for frequency in [
         crate::db::enums::DigestFrequency::Weekly,
         crate::db::enums::DigestFrequency::Daily,
@@ -137,6 +141,11 @@ pub async fn digest_run(
             .map(|p| p.key)
             .unwrap_or_default();
         for digest in compose_for(&mut conn, &context, Audience::Frequency(frequency), now)? {
+            // Rendered as it would be sent, so a dry run also proves the templates.
+            let rendered = renderer.render(&digest)?;
+            count += 1;
+            items += digest.item_ids.len();
+            bytes += rendered.text.len() + rendered.html.len();
             writeln!(
                 out,
                 "{period}\t{}\t{}",
@@ -144,7 +153,30 @@ pub async fn digest_run(
             )?;
         }
     }
+    writeln!(
+        out,
+        "dry run: {count} digests, {items} items, {bytes} bytes rendered; nothing sent"
+    )?;
     Ok(out)
+}
+
+/// `recotrack import --commit`: creates `points` in the report with key `report`, in one
+/// transaction, made by the system (so the stall clock is not reset).
+pub fn import(
+    url: &str,
+    report: &str,
+    points: &[crate::domain::extract::Point],
+) -> anyhow::Result<Vec<String>> {
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    Ok(conn.transaction(|conn| {
+        let report = crate::domain::reports::by_key(conn, report)?;
+        crate::domain::import::create(
+            conn,
+            report.id,
+            points,
+            crate::domain::history::Author::SYSTEM,
+        )
+    })?)
 }
 
 /// `recotrack user create`: one account, with a password.

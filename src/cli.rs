@@ -39,6 +39,17 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Find the recommendations in a report's text; with --commit, create them (as the system).
+    Import {
+        /// The key of the report the items belong to.
+        #[arg(long)]
+        report: String,
+        /// The report's plain text.
+        file: PathBuf,
+        /// Create the items; without it only the preview is printed.
+        #[arg(long)]
+        commit: bool,
+    },
     /// Digests of stalled and overdue items.
     Digest {
         #[command(subcommand)]

@@ -64,6 +64,23 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::User { action } => user(action, &settings)?,
+        Command::Import {
+            report,
+            file,
+            commit,
+        } => {
+            let text = std::fs::read_to_string(&file)?;
+            let points = recotrack::domain::extract::extract(&text);
+            if commit {
+                let database = app::Database::open(&settings)?;
+                app::migrate(database.url())?;
+                for key in app::import(database.url(), &report, &points)? {
+                    println!("created {key}");
+                }
+            } else {
+                println!("{}", serde_json::to_string_pretty(&points)?);
+            }
+        }
         Command::Digest {
             action: DigestAction::Run { dry_run },
         } => {

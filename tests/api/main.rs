@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod digests;
+mod extract;
 mod health;
 mod helpers;
 mod items;

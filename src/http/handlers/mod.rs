@@ -5,6 +5,7 @@ pub mod digests;
 pub mod evidence;
 pub mod health;
 pub mod history;
+pub mod import;
 pub mod items;
 pub mod owners;
 pub mod reports;
@@ -43,6 +44,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(reports::get_report)
                 .service(reports::update_report)
                 .service(reports::delete_report)
+                .service(import::create_import)
                 .service(items::list_report_recommendations)
                 .service(items::list_recommendations)
                 .service(items::create_recommendation)
