@@ -160,3 +160,84 @@ impl TokenKeys {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh Ed25519 key pair from `openssl`, in a directory removed with the returned guard.
+    fn key_pair() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let private = dir.path().join("key.pem");
+        let public = dir.path().join("key.pub.pem");
+        let run = |args: &[&str]| {
+            let status = std::process::Command::new("openssl")
+                .args(args)
+                .status()
+                .expect("openssl runs");
+            assert!(status.success(), "openssl {args:?}");
+        };
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "ed25519",
+            "-out",
+            &private.display().to_string(),
+        ]);
+        run(&[
+            "pkey",
+            "-in",
+            &private.display().to_string(),
+            "-pubout",
+            "-out",
+            &public.display().to_string(),
+        ]);
+        dir
+    }
+
+    fn settings(algorithm: JwtAlgorithm, dir: &std::path::Path) -> AuthSettings {
+        AuthSettings {
+            jwt_algorithm: algorithm,
+            jwt_secret: String::new().into(),
+            jwt_private_key_file: dir.join("key.pem"),
+            jwt_public_key_file: dir.join("key.pub.pem"),
+            issuer: "recotrack".into(),
+            audience: "recotrack-api".into(),
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 3600,
+            leeway_secs: 5,
+            login_window_secs: 900,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_client: 20,
+        }
+    }
+
+    #[test]
+    fn eddsa_keys_sign_and_verify_and_refuse_hs256_tokens() {
+        let dir = key_pair();
+        let keys = TokenKeys::new(&settings(JwtAlgorithm::EdDSA, dir.path()), b"")
+            .expect("EdDSA keys load");
+        let user = Uuid::new_v4();
+        let token = keys.issue(user, Uuid::new_v4()).expect("sign");
+        assert_eq!(keys.verify(&token).expect("verify").sub, user);
+        // A token signed with a shared secret must not pass as EdDSA (algorithm confusion).
+        let hs = TokenKeys::new(
+            &settings(JwtAlgorithm::HS256, dir.path()),
+            b"0123456789abcdef0123456789abcdef",
+        )
+        .expect("hs");
+        let forged = hs.issue(user, Uuid::new_v4()).expect("sign");
+        assert!(keys.verify(&forged).is_err());
+    }
+
+    #[test]
+    fn a_missing_key_file_names_its_setting() {
+        let dir = key_pair();
+        let mut broken = settings(JwtAlgorithm::EdDSA, dir.path());
+        broken.jwt_public_key_file = "/nonexistent.pem".into();
+        let error = TokenKeys::new(&broken, b"")
+            .expect_err("must fail")
+            .to_string();
+        assert!(error.contains("auth.jwt_public_key_file"), "{error}");
+    }
+}
