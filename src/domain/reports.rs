@@ -189,3 +189,60 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> Result<()> {
     diesel::delete(reports::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// Names `user` (a manager or admin) a manager of the report: they receive its digests.
+pub fn put_manager(conn: &mut PgConnection, report: Uuid, user: Uuid) -> Result<()> {
+    use crate::db::enums::Role;
+    use crate::db::schema::{report_managers, users};
+    reports::table
+        .find(report)
+        .select(reports::id)
+        .first::<Uuid>(conn)?;
+    let role: Option<Role> = users::table
+        .find(user)
+        .select(users::role)
+        .first(conn)
+        .optional()?;
+    match role {
+        None => return Err(Error::invalid("user_id", "no such user")),
+        Some(role) if !role.at_least(Role::Manager) => {
+            return Err(Error::invalid(
+                "user_id",
+                "only managers and admins can manage a report",
+            ));
+        }
+        Some(_) => {}
+    }
+    diesel::insert_into(report_managers::table)
+        .values((
+            report_managers::report_id.eq(report),
+            report_managers::user_id.eq(user),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes `user` from the report's managers; 404 when they were not one.
+pub fn remove_manager(conn: &mut PgConnection, report: Uuid, user: Uuid) -> Result<()> {
+    use crate::db::schema::report_managers;
+    let removed = diesel::delete(report_managers::table.find((report, user))).execute(conn)?;
+    if removed == 0 {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+/// The ids of the report's managers.
+pub fn managers(conn: &mut PgConnection, report: Uuid) -> Result<Vec<Uuid>> {
+    use crate::db::schema::report_managers;
+    reports::table
+        .find(report)
+        .select(reports::id)
+        .first::<Uuid>(conn)?;
+    Ok(report_managers::table
+        .filter(report_managers::report_id.eq(report))
+        .order(report_managers::created_at)
+        .select(report_managers::user_id)
+        .load(conn)?)
+}

@@ -10,5 +10,6 @@ mod helpers;
 mod items;
 mod readme;
 mod roles;
+mod routes;
 mod schema;
 mod seeds;

@@ -1,6 +1,6 @@
 //! Reports: the source documents.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use uuid::Uuid;
 
 use crate::db;
@@ -132,5 +132,71 @@ pub async fn delete_report(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     db::transaction(&state.pool, move |conn| reports::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The managers of a report (they receive digests about its items).
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Report id")),
+    responses((status = 200, description = "User ids of its managers", body = [Uuid]), Denied, Missing)
+)]
+#[get("/reports/{id}/managers")]
+pub async fn list_report_managers(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let managers = db::run(&state.pool, move |conn| reports::managers(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(managers))
+}
+
+/// Name a manager (or admin) a manager of the report.
+///
+/// Required role: manager.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = ["manager"])),
+    params(("id" = Uuid, Path, description = "Report id"), ("user_id" = Uuid, Path, description = "User id")),
+    responses((status = 204, description = "Named"), Denied, Rejected, Missing)
+)]
+#[put("/reports/{id}/managers/{user_id}")]
+pub async fn put_report_manager(
+    state: web::Data<AppState>,
+    _caller: Manager,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Error> {
+    let (report, user) = path.into_inner();
+    db::transaction(&state.pool, move |conn| {
+        reports::put_manager(conn, report, user)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Remove a manager from the report.
+///
+/// Required role: manager.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = ["manager"])),
+    params(("id" = Uuid, Path, description = "Report id"), ("user_id" = Uuid, Path, description = "User id")),
+    responses((status = 204, description = "Removed"), Denied, Missing)
+)]
+#[delete("/reports/{id}/managers/{user_id}")]
+pub async fn delete_report_manager(
+    state: web::Data<AppState>,
+    _caller: Manager,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Error> {
+    let (report, user) = path.into_inner();
+    db::transaction(&state.pool, move |conn| {
+        reports::remove_manager(conn, report, user)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
