@@ -33,17 +33,26 @@ ANALYZE;
 SQL
 echo "generated in $(elapsed "$start") s"
 
-baseline_now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-start=$(now)
+if [ -n "${SLOW_MS:-}" ]; then
+  psql -q "$admin_url" -c "ALTER DATABASE $db SET log_min_duration_statement = ${SLOW_MS}" \
+    -c "ALTER DATABASE $db SET session_preload_libraries = 'auto_explain'" \
+    -c "ALTER DATABASE $db SET auto_explain.log_min_duration = ${SLOW_MS}" \
+    -c "ALTER DATABASE $db SET auto_explain.log_analyze = on"
+fi
+baseline_start=$(now)
 psql -q -At "$url" -c "SELECT count(*), sum(length(title)) FROM recommendations" > /dev/null
 baseline=$(elapsed "$baseline_start")
 
 export RECOTRACK__DATABASE__URL="$url"
 export RECOTRACK__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret-0"
-export RECOTRACK__LOG__FILTER=warn
+export RECOTRACK__LOG__FILTER="${RECOTRACK__LOG__FILTER:-warn}"
 export RECOTRACK__EMAIL__OUTBOX_DIR="$(mktemp -d)"
 /usr/bin/time -f "%e %M" -o /tmp/digest-bench.$$ target/release/recotrack digest run --dry-run > /tmp/digest-out.$$
+if [ -n "${SLOW_MS:-}" ]; then
+  # Statements slower than SLOW_MS during the run, from the server log (for profiling).
+  cp "$(psql -At "$admin_url" -c 'SHOW data_directory')/server.log" /tmp/digest-bench-server.log
+  grep -a "duration:" /tmp/digest-bench-server.log | cut -c1-220 | tail -20 || echo "no statement slower than ${SLOW_MS} ms"
+fi
 read -r seconds peak_kb < /tmp/digest-bench.$$
 tail -1 /tmp/digest-out.$$
 rm -f /tmp/digest-bench.$$ /tmp/digest-out.$$

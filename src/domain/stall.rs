@@ -73,9 +73,22 @@ pub fn sql_threshold(rules: &StallRules) -> String {
 }
 
 /// The same judgement as SQL over `recommendations`, for filters and set-based selections.
+/// It opens with a plain bound on `last_activity_at` (the smallest threshold) so the index on
+/// that column narrows a large table before the per-state threshold is evaluated.
 pub fn sql_stalled(rules: &StallRules) -> String {
+    let shortest = [
+        rules.pending,
+        rules.accepted,
+        rules.in_progress,
+        rules.blocked,
+        rules.partially_implemented,
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(1);
     format!(
-        "(NOT {SQL_CLOSED} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < current_date) \
+        "(recommendations.last_activity_at < now() - interval '{shortest} days' \
+         AND NOT {SQL_CLOSED} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < current_date) \
          AND recommendations.last_activity_at < now() - make_interval(days => {}))",
         sql_threshold(rules)
     )
@@ -83,7 +96,7 @@ pub fn sql_stalled(rules: &StallRules) -> String {
 
 /// Overdue, as SQL.
 pub fn sql_overdue() -> String {
-    format!("(NOT {SQL_CLOSED} AND recommendations.due_date < current_date)")
+    format!("(recommendations.due_date < current_date AND NOT {SQL_CLOSED})")
 }
 
 const SQL_CLOSED: &str = "(recommendations.response = 'rejected' OR recommendations.status IN \

@@ -71,6 +71,11 @@ pub fn select(
     settings: &DigestSettings,
     audience: Audience,
 ) -> Result<Vec<Qualifying>> {
+    if let Audience::Frequency(frequency) = audience
+        && !has_recipients(conn, frequency)?
+    {
+        return Ok(Vec::new());
+    }
     let stalled = stall::sql_stalled(rules);
     let overdue = stall::sql_overdue();
     let threshold = stall::sql_threshold(rules);
@@ -80,7 +85,7 @@ pub fn select(
     };
     let sql = format!(
         "WITH item AS (
-            SELECT recommendations.id, recommendations.key, recommendations.title,
+            SELECT recommendations.id, recommendations.report_id, recommendations.key, recommendations.title,
                    recommendations.status::text AS status, recommendations.due_date,
                    recommendations.last_activity_at, recommendations.status_changed_at,
                    reports.key AS report_key, reports.title AS report_title,
@@ -89,7 +94,8 @@ pub fn select(
                    floor(extract(epoch FROM now() - recommendations.last_activity_at) / 86400)::int
                      - {threshold} AS days_past
             FROM recommendations JOIN reports ON reports.id = recommendations.report_id
-            WHERE {stalled} OR coalesce({overdue}, false)
+            -- Plain predicates (no coalesce) so the indexes on last_activity_at and due_date apply.
+            WHERE {stalled} OR {overdue}
         ),
         owner AS (
             SELECT o.recommendation_id AS item_id, coalesce(o.user_id, tm.user_id) AS user_id
@@ -99,8 +105,7 @@ pub fn select(
         ),
         manager AS (
             SELECT i.id AS item_id, rm.user_id FROM item i
-            JOIN recommendations r ON r.id = i.id
-            JOIN report_managers rm ON rm.report_id = r.report_id
+            JOIN report_managers rm ON rm.report_id = i.report_id
             UNION
             SELECT o.recommendation_id, tm.user_id FROM recommendation_owners o
             JOIN team_memberships tm ON tm.team_id = o.team_id AND tm.role = 'manager'
@@ -141,6 +146,22 @@ pub fn select(
         .bind::<Text, _>(frequency)
         .bind::<Nullable<SqlUuid>, _>(user);
     Ok(query.load(conn)?)
+}
+
+/// Whether any active user receives digests at `frequency` (so an empty audience costs nothing).
+fn has_recipients(conn: &mut PgConnection, frequency: DigestFrequency) -> Result<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE active AND coalesce(digest_frequency::text, \
+         CASE WHEN role IN ('admin', 'manager') THEN 'weekly' ELSE 'off' END) = $1) AS found",
+    )
+    .bind::<Text, _>(crate::db::enums::wire_name(frequency))
+    .get_result(conn)?;
+    Ok(found.found)
 }
 
 /// The kind and time of the last change a person made to each item.
