@@ -36,7 +36,7 @@ pub struct ImportResponse {
 
 /// Find the recommendations in a report's text (preview), or create the previewed points.
 ///
-/// Send `{"text": ...}` for a preview of numbered lists, bullets and ordinal paragraphs
+/// Request bodies are limited to 1 MiB (413 beyond). Send `{"text": ...}` for a preview of numbered lists, bullets and ordinal paragraphs
 /// ("The first is ...", "First, ..."), nested, with titles and verbatim bodies. Send
 /// `{"points": [...]}` (the preview, edited as needed) to create them all in one transaction.
 /// Required role: manager.
@@ -62,9 +62,6 @@ pub async fn create_import(
     let report = id.into_inner();
     match (body.text, body.points) {
         (Some(text), None) => {
-            if text.len() > 2_000_000 {
-                return Err(Error::invalid("text", "at most 2 MB of text").into());
-            }
             db::run(&state.pool, move |conn| reports::get(conn, report)).await?;
             Ok(HttpResponse::Ok().json(ImportResponse {
                 points: extract::extract(&text),
