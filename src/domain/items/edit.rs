@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Scope, authorize, check_version, lock, touch};
-use crate::db::enums::{OwnerKind, Priority, Response, Status, wire_name};
+use crate::db::enums::{Priority, Response, Status, wire_name};
 use crate::db::models::NewRecommendation;
-use crate::db::schema::{recommendation_owners as owners, recommendations, teams, users};
+use crate::db::schema::recommendations;
 use crate::domain::auth::Principal;
 use crate::domain::history::{self, Author, Change};
 use crate::domain::reports;
@@ -449,132 +449,6 @@ pub fn transition(
     };
     let author = Author::from(principal);
     history::append(conn, id, author, vec![change.reason(reason)])?;
-    touch(conn, id, author)
-}
-
-/// Who an owner is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OwnerRef {
-    User(Uuid),
-    Team(Uuid),
-}
-
-impl OwnerRef {
-    fn describe(self, conn: &mut PgConnection) -> Result<Value> {
-        match self {
-            OwnerRef::User(id) => {
-                let name: Option<String> = users::table
-                    .find(id)
-                    .select(users::display_name)
-                    .first(conn)
-                    .optional()?;
-                let name = name.ok_or_else(|| Error::invalid("user_id", "no such user"))?;
-                Ok(json!({"user_id": id, "name": name}))
-            }
-            OwnerRef::Team(id) => {
-                let name: Option<String> = teams::table
-                    .find(id)
-                    .select(teams::name)
-                    .first(conn)
-                    .optional()?;
-                let name = name.ok_or_else(|| Error::invalid("team_id", "no such team"))?;
-                Ok(json!({"team_id": id, "name": name}))
-            }
-        }
-    }
-}
-
-/// Makes `who` an owner of `id` of `kind` (or changes their kind).
-pub fn put_owner(
-    conn: &mut PgConnection,
-    principal: &Principal,
-    id: Uuid,
-    who: OwnerRef,
-    kind: OwnerKind,
-) -> Result<()> {
-    lock(conn, id)?;
-    authorize(conn, principal, id, Scope::Manage)?;
-    let described = who.describe(conn)?;
-    let existing = match who {
-        OwnerRef::User(user) => owners::table
-            .filter(owners::recommendation_id.eq(id))
-            .filter(owners::user_id.eq(user))
-            .select((owners::id, owners::kind))
-            .first::<(Uuid, OwnerKind)>(conn)
-            .optional()?,
-        OwnerRef::Team(team) => owners::table
-            .filter(owners::recommendation_id.eq(id))
-            .filter(owners::team_id.eq(team))
-            .select((owners::id, owners::kind))
-            .first::<(Uuid, OwnerKind)>(conn)
-            .optional()?,
-    };
-    let change = match existing {
-        Some((_, old)) if old == kind => return Ok(()),
-        Some((row, old)) => {
-            diesel::update(owners::table.find(row))
-                .set(owners::kind.eq(kind))
-                .execute(conn)?;
-            Change::new("owner_changed")
-                .before(json!({"kind": old}))
-                .after(json!({"owner": described, "kind": kind}))
-        }
-        None => {
-            let (user_id, team_id) = match who {
-                OwnerRef::User(user) => (Some(user), None),
-                OwnerRef::Team(team) => (None, Some(team)),
-            };
-            diesel::insert_into(owners::table)
-                .values((
-                    owners::id.eq(Uuid::new_v4()),
-                    owners::recommendation_id.eq(id),
-                    owners::user_id.eq(user_id),
-                    owners::team_id.eq(team_id),
-                    owners::kind.eq(kind),
-                ))
-                .execute(conn)?;
-            Change::new("owner_added").after(json!({"owner": described, "kind": kind}))
-        }
-    };
-    let author = Author::from(principal);
-    history::append(conn, id, author, vec![change])?;
-    touch(conn, id, author)
-}
-
-/// Removes `who` from the owners of `id`; 404 when they were not one.
-pub fn remove_owner(
-    conn: &mut PgConnection,
-    principal: &Principal,
-    id: Uuid,
-    who: OwnerRef,
-) -> Result<()> {
-    lock(conn, id)?;
-    authorize(conn, principal, id, Scope::Manage)?;
-    let described = who.describe(conn)?;
-    let removed = match who {
-        OwnerRef::User(user) => diesel::delete(
-            owners::table
-                .filter(owners::recommendation_id.eq(id))
-                .filter(owners::user_id.eq(user)),
-        )
-        .execute(conn)?,
-        OwnerRef::Team(team) => diesel::delete(
-            owners::table
-                .filter(owners::recommendation_id.eq(id))
-                .filter(owners::team_id.eq(team)),
-        )
-        .execute(conn)?,
-    };
-    if removed == 0 {
-        return Err(Error::NotFound);
-    }
-    let author = Author::from(principal);
-    history::append(
-        conn,
-        id,
-        author,
-        vec![Change::new("owner_removed").before(json!({"owner": described}))],
-    )?;
     touch(conn, id, author)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod edit;
 pub mod list;
+pub mod owners;
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use crate::config::StallRules;
 use crate::db::enums::{OwnerKind, Role};
 use crate::db::models::Recommendation;
 use crate::db::schema::{
-    recommendation_owners as owners, recommendations, reports, team_memberships, teams, users,
+    recommendation_owners as owner_rows, recommendations, reports, team_memberships, teams, users,
 };
 use crate::domain::auth::Principal;
 use crate::domain::history::Author;
@@ -55,12 +56,12 @@ pub fn owns(conn: &mut PgConnection, user: Uuid, item: Uuid) -> Result<bool> {
         .filter(team_memberships::user_id.eq(user))
         .select(team_memberships::team_id);
     Ok(diesel::select(diesel::dsl::exists(
-        owners::table
-            .filter(owners::recommendation_id.eq(item))
+        owner_rows::table
+            .filter(owner_rows::recommendation_id.eq(item))
             .filter(
-                owners::user_id
+                owner_rows::user_id
                     .eq(user)
-                    .or(owners::team_id.nullable().eq_any(my_teams.nullable())),
+                    .or(owner_rows::team_id.nullable().eq_any(my_teams.nullable())),
             ),
     ))
     .get_result(conn)?)
@@ -144,16 +145,20 @@ type OwnerRow = (
 
 /// The owners of each of `ids`, in one query.
 pub fn owners_of(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Owner>>> {
-    let rows: Vec<OwnerRow> = owners::table
-        .left_join(users::table.on(owners::user_id.eq(users::id.nullable())))
-        .left_join(teams::table.on(owners::team_id.eq(teams::id.nullable())))
-        .filter(owners::recommendation_id.eq_any(ids))
-        .order((owners::recommendation_id, owners::created_at, owners::id))
+    let rows: Vec<OwnerRow> = owner_rows::table
+        .left_join(users::table.on(owner_rows::user_id.eq(users::id.nullable())))
+        .left_join(teams::table.on(owner_rows::team_id.eq(teams::id.nullable())))
+        .filter(owner_rows::recommendation_id.eq_any(ids))
+        .order((
+            owner_rows::recommendation_id,
+            owner_rows::created_at,
+            owner_rows::id,
+        ))
         .select((
-            owners::recommendation_id,
-            owners::kind,
-            owners::user_id,
-            owners::team_id,
+            owner_rows::recommendation_id,
+            owner_rows::kind,
+            owner_rows::user_id,
+            owner_rows::team_id,
             users::display_name.nullable(),
             teams::name.nullable(),
         ))

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, delete, put, web};
 use uuid::Uuid;
 
 use crate::db;
-use crate::domain::items::edit::{self, OwnerRef};
+use crate::domain::items::owners::{self, OwnerRef};
 use crate::error::Error;
 use crate::http::auth::Manager;
 use crate::http::dto::items::PutOwnerRequest;
@@ -21,7 +21,7 @@ async fn put(
     let kind = parsed(body)?.kind;
     let principal = caller.0;
     db::transaction(&state.pool, move |conn| {
-        edit::put_owner(conn, &principal, item, who, kind)
+        owners::put_owner(conn, &principal, item, who, kind)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -35,7 +35,7 @@ async fn remove(
 ) -> Result<HttpResponse, Error> {
     let principal = caller.0;
     db::transaction(&state.pool, move |conn| {
-        edit::remove_owner(conn, &principal, item, who)
+        owners::remove_owner(conn, &principal, item, who)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
