@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -61,6 +63,25 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
             .default_service(web::to(problem::no_route))
+            // Inside the logger, so the id it assigned is there to echo.
+            .wrap_fn(|req, srv| {
+                let id = req
+                    .extensions()
+                    .get::<tracing_actix_web::RequestId>()
+                    .copied();
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(value) =
+                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
+                }
+            })
             .wrap(TracingLogger::default())
     })
     .workers(workers)

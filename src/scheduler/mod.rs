@@ -70,6 +70,8 @@ impl Scheduler {
         })
         .await?;
         let (sent, failed) = self.deliver_due().await?;
+        // Housekeeping rides along: old login rate-limit windows are of no further use.
+        db::run(&self.pool, crate::domain::auth::rate_limit::prune).await?;
         Ok(TickSummary {
             planned,
             sent,

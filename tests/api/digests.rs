@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use diesel::RunQueryDsl;
+use diesel::{QueryDsl, RunQueryDsl};
 use recotrack::db::enums::Role;
 use recotrack::domain::digest::deliveries::Trigger;
 use serde_json::{Value, json};
@@ -182,6 +182,19 @@ async fn one_run_sends_each_due_recipient_one_message_with_exactly_its_items() {
         text.contains("dg/01") && !text.contains("dg/03"),
         "the owner gets only what they own: {text}"
     );
+
+    // Housekeeping on the tick: a login window from two days ago is gone, a current one stays.
+    sql(
+        &s.app,
+        "INSERT INTO rate_limit_buckets (key, window_start, hits) VALUES ('old', now() - interval '2 days', 3), ('new', now(), 1)",
+    );
+    s.app.scheduler.tick(Trigger::Schedule).await.expect("tick");
+    let mut conn = s.app.db.connect();
+    let keys: Vec<String> = recotrack::db::schema::rate_limit_buckets::table
+        .select(recotrack::db::schema::rate_limit_buckets::key)
+        .load(&mut conn)
+        .expect("buckets");
+    assert_eq!(keys, ["new"]);
 
     // The same period again: nothing new.
     let again = s.app.scheduler.tick(Trigger::Schedule).await.expect("tick");

@@ -11,6 +11,12 @@ async fn healthz_answers_ok() {
     let reply = app.get("/healthz").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["status"], "ok");
+    let id = reply
+        .header("x-request-id")
+        .expect("every response carries a request id");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    let other = app.get("/nowhere").await;
+    assert_ne!(other.header("x-request-id"), Some(id), "one id per request");
 }
 
 #[actix_web::test]

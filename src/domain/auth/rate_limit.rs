@@ -55,6 +55,14 @@ pub fn hit(conn: &mut PgConnection, key: &str, window_secs: u64) -> Result<()> {
     Ok(())
 }
 
+/// Deletes windows that ended more than a day ago; returns how many.
+pub fn prune(conn: &mut PgConnection) -> Result<usize> {
+    Ok(diesel::delete(
+        buckets::table.filter(buckets::window_start.lt(Utc::now() - chrono::Duration::days(1))),
+    )
+    .execute(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
