@@ -295,7 +295,24 @@ async fn a_missed_period_is_caught_up_once() {
         1,
         "one run for the period, however many ticks"
     );
-    assert_eq!(weekly[0]["trigger"], "catch_up");
+    // Planned late (after the scheduled moment plus a few ticks) it is a catch-up; a run within
+    // two minutes of Monday 08:00 UTC would be the scheduled one.
+    let settings = test_settings(&s.app.db.url, &[]);
+    let schedules =
+        recotrack::domain::digest::schedule::Schedules::new(&settings.digest).expect("schedules");
+    let period = schedules
+        .latest(
+            recotrack::db::enums::DigestFrequency::Weekly,
+            chrono::Utc::now(),
+        )
+        .expect("a weekly period");
+    let ticks = i64::try_from(settings.digest.tick_secs * 4).expect("seconds");
+    let late = chrono::Utc::now() - period.at > chrono::Duration::seconds(ticks);
+    assert_eq!(weekly[0]["period"], period.key.as_str());
+    assert_eq!(
+        weekly[0]["trigger"],
+        if late { "catch_up" } else { "schedule" }
+    );
     assert_eq!(sink.messages().len(), 2);
 }
 
