@@ -3,7 +3,7 @@
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentType;
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -66,15 +66,9 @@ impl Problem {
     pub fn response(&self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         HttpResponse::build(status)
-            .insert_header(ContentType(
-                "application/problem+json".parse().unwrap_or(mime_json()),
-            ))
+            .insert_header((CONTENT_TYPE, "application/problem+json"))
             .json(self)
     }
-}
-
-fn mime_json() -> actix_web::mime::Mime {
-    actix_web::mime::APPLICATION_JSON
 }
 
 impl std::fmt::Display for Problem {
