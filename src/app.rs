@@ -23,6 +23,7 @@ use crate::domain::users::{self, NewAccount};
 use crate::http::auth::AuthState;
 use crate::http::{self, AppState};
 use crate::mailer::Mailer;
+use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 
 /// Name of the database inside the local cluster.
@@ -206,6 +207,7 @@ pub fn list_users(url: &str) -> anyhow::Result<Vec<User>> {
 
 /// Builds what the handlers share: the pool and the mailer.
 pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppState> {
+    let metrics = Metrics::new();
     let pool = db::build_pool(
         database_url,
         PoolOptions {
@@ -213,6 +215,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
             connect_timeout: std::time::Duration::from_secs(settings.database.connect_timeout_secs),
             statement_timeout_ms: settings.database.statement_timeout_ms,
         },
+        metrics.db_statements.clone(),
     );
     let mailer = Mailer::from_settings(&settings.email)?;
     let auth = &settings.auth;
@@ -222,13 +225,19 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         limits: LoginLimits::from_settings(auth),
         refresh_ttl_secs: auth.refresh_ttl_secs,
     });
-    let scheduler = Scheduler::new(pool.clone(), settings.clone(), mailer.clone())?;
+    let scheduler = Scheduler::new(
+        pool.clone(),
+        settings.clone(),
+        mailer.clone(),
+        metrics.clone(),
+    )?;
     Ok(AppState {
         pool,
         settings,
         mailer,
         auth,
         scheduler,
+        metrics,
     })
 }
 

@@ -9,5 +9,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mailer;
+pub mod metrics;
 pub mod scheduler;
 pub mod telemetry;

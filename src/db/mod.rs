@@ -9,6 +9,7 @@ pub mod schema;
 
 use std::time::Duration;
 
+use diesel::connection::InstrumentationEvent;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
@@ -29,6 +30,7 @@ pub struct PoolOptions {
 #[derive(Debug)]
 struct SessionSettings {
     statement_timeout_ms: u64,
+    statements: prometheus_client::metrics::counter::Counter,
 }
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
@@ -39,14 +41,26 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
             self.statement_timeout_ms
         ))
         .execute(conn)
-        .map(|_| ())
-        .map_err(diesel::r2d2::Error::QueryError)
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        // Counting starts after setup, so the figure is the statements requests cause.
+        let statements = self.statements.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                statements.inc();
+            }
+        });
+        Ok(())
     }
 }
 
 /// Builds the pool without connecting: the first checkout connects, and a database that comes
-/// back after an outage is picked up again without a restart.
-pub fn build_pool(url: &str, options: PoolOptions) -> PgPool {
+/// back after an outage is picked up again without a restart. Every statement any of its
+/// connections sends is counted in `statements`.
+pub fn build_pool(
+    url: &str,
+    options: PoolOptions,
+    statements: prometheus_client::metrics::counter::Counter,
+) -> PgPool {
     Pool::builder()
         .max_size(options.max_size)
         .min_idle(Some(1))
@@ -54,6 +68,7 @@ pub fn build_pool(url: &str, options: PoolOptions) -> PgPool {
         .test_on_check_out(true)
         .connection_customizer(Box::new(SessionSettings {
             statement_timeout_ms: options.statement_timeout_ms,
+            statements,
         }))
         .build_unchecked(ConnectionManager::new(url))
 }

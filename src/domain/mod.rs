@@ -13,6 +13,7 @@ pub mod items;
 pub mod reports;
 pub mod seed;
 pub mod stall;
+pub mod stats;
 pub mod teams;
 pub mod tokens;
 pub mod users;

@@ -4,13 +4,14 @@
 pub mod auth;
 pub mod dto;
 pub mod etag;
+pub mod export;
 pub mod handlers;
 pub mod openapi;
 pub mod problem;
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use actix_web::dev::Service;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub mailer: Mailer,
     pub auth: auth::Auth,
     pub scheduler: crate::scheduler::Scheduler,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
@@ -50,6 +52,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
         n => n,
     };
     let shutdown = state.settings.server.shutdown_timeout_secs;
+    let metrics = state.metrics.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, api) = App::new()
@@ -83,6 +86,28 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
                 }
             })
             .wrap(TracingLogger::default())
+            .wrap_fn({
+                let metrics = metrics.clone();
+                move |req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().as_str().to_owned();
+                    let route = req
+                        .match_pattern()
+                        .unwrap_or_else(|| "unmatched".to_owned());
+                    let response = srv.call(req);
+                    let metrics = metrics.clone();
+                    async move {
+                        let response = response.await?;
+                        metrics.observe_request(
+                            &method,
+                            &route,
+                            response.status().as_u16(),
+                            started.elapsed().as_secs_f64(),
+                        );
+                        Ok(response)
+                    }
+                }
+            })
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

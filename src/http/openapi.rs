@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
         license(name = "MIT", identifier = "MIT")
     ),
     tags(
-        (name = "health", description = "Liveness and readiness probes"),
+        (name = "health", description = "Liveness and readiness probes, Prometheus metrics"),
         (name = "auth", description = "Signing in and out; the caller's profile"),
         (name = "users", description = "Accounts (admins)"),
         (name = "teams", description = "Teams and their members"),
@@ -28,6 +28,7 @@ use utoipa_actix_web::AppExt;
         (name = "comments", description = "Comments on items"),
         (name = "history", description = "The append-only, hash-chained history of each item"),
         (name = "digests", description = "Email digests of stalled and overdue items, and snoozing"),
+        (name = "stats", description = "Figures for dashboards: counts, groups, timeline, cycle times"),
     ),
     components(schemas(crate::http::problem::Problem)),
     modifiers(&BearerScheme)

@@ -14,6 +14,7 @@ use crate::domain::digest::schedule::Schedules;
 use crate::error::{Error, Result};
 use crate::mailer::Mailer;
 use crate::mailer::digest::{DigestRenderer, message_id};
+use crate::metrics::Metrics;
 
 /// How long a claimed delivery is reserved for its sender.
 const LEASE_SECS: i64 = 300;
@@ -35,16 +36,23 @@ pub struct Scheduler {
     settings: Arc<Settings>,
     mailer: Mailer,
     schedules: Arc<Schedules>,
+    metrics: Metrics,
 }
 
 impl Scheduler {
-    pub fn new(pool: PgPool, settings: Arc<Settings>, mailer: Mailer) -> Result<Self> {
+    pub fn new(
+        pool: PgPool,
+        settings: Arc<Settings>,
+        mailer: Mailer,
+        metrics: Metrics,
+    ) -> Result<Self> {
         let schedules = Schedules::new(&settings.digest).map_err(Error::internal)?;
         Ok(Self {
             pool,
             settings,
             mailer,
             schedules: Arc::new(schedules),
+            metrics,
         })
     }
 
@@ -69,6 +77,15 @@ impl Scheduler {
             deliveries::plan(conn, &context, &schedules, &renderer, Utc::now(), trigger)
         })
         .await?;
+        let trigger_name = match trigger {
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+        };
+        Metrics::count(
+            &self.metrics.digest_runs,
+            trigger_name,
+            planned.periods.len() as u64,
+        );
         let (sent, failed) = self.deliver_due().await?;
         // Housekeeping rides along: old login rate-limit windows are of no further use.
         db::run(&self.pool, crate::domain::auth::rate_limit::prune).await?;
@@ -103,6 +120,7 @@ impl Scheduler {
                             deliveries::mark_sent(conn, id, &message_id)
                         })
                         .await?;
+                        Metrics::count(&self.metrics.digest_deliveries, "sent", 1);
                         sent += 1;
                     }
                     Err(e) => {
@@ -116,6 +134,7 @@ impl Scheduler {
                             deliveries::mark_failed(conn, id, attempts, &error, base)
                         })
                         .await?;
+                        Metrics::count(&self.metrics.digest_deliveries, "failed", 1);
                         failed += 1;
                     }
                 }
@@ -130,8 +149,15 @@ impl Scheduler {
             tokio::time::interval(Duration::from_secs(self.settings.digest.tick_secs));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            interval.tick().await;
-            match self.tick(Trigger::Schedule).await {
+            let due = interval.tick().await;
+            self.metrics.scheduler_lag.set(due.elapsed().as_secs_f64());
+            let outcome = self.tick(Trigger::Schedule).await;
+            Metrics::count(
+                &self.metrics.scheduler_ticks,
+                if outcome.is_ok() { "ok" } else { "error" },
+                1,
+            );
+            match outcome {
                 Ok(summary) if summary != TickSummary::default() => {
                     tracing::info!(periods = ?summary.planned.periods, deliveries = summary.planned.deliveries,
                         escalations = summary.planned.escalations, sent = summary.sent, failed = summary.failed, "digest tick");

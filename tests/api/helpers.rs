@@ -293,10 +293,25 @@ impl TestApp {
         bearer: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> Reply {
+        self.call_with(method, path, bearer, body, &[]).await
+    }
+
+    /// Like [`call`](Self::call), with extra request headers.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
         if let Some(token) = bearer {
             request = request.insert_header(("Authorization", format!("Bearer {token}")));
         }
@@ -393,5 +408,18 @@ impl TestApp {
             .as_str()
             .expect("secret")
             .to_owned()
+    }
+}
+
+impl TestApp {
+    /// SQL statements this app has sent so far, as its `/metrics` reports them.
+    pub async fn statements(&self) -> u64 {
+        let metrics = self.get("/metrics").await;
+        metrics
+            .text
+            .lines()
+            .find_map(|line| line.strip_prefix("recotrack_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("recotrack_db_statements_total in /metrics")
     }
 }

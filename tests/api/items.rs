@@ -442,7 +442,20 @@ async fn two_writers_on_one_version_one_wins_one_gets_412() {
         )
         .await;
     assert_eq!(now.body["version"], 2);
-    assert_eq!(now.header("etag"), Some("\"2\""));
+    let tag = now.header("etag").expect("ETag");
+    assert!(tag.starts_with("\"2."), "{tag}");
+    let unchanged = w
+        .app
+        .call_with(
+            "GET",
+            &format!("/api/v1/recommendations/{id}"),
+            Some(&w.manager.access),
+            None,
+            &[("If-None-Match", tag)],
+        )
+        .await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+    assert!(unchanged.text.is_empty());
 }
 
 #[actix_web::test]

@@ -13,3 +13,4 @@ mod roles;
 mod routes;
 mod schema;
 mod seeds;
+mod stats;

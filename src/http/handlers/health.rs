@@ -41,3 +41,17 @@ pub async fn get_readyz(state: web::Data<AppState>) -> Result<HttpResponse, Erro
     domain::health::readiness(&state.pool).await?;
     Ok(HttpResponse::Ok().json(HealthResponse { status: "ready" }))
 }
+
+/// Prometheus metrics: requests by route and status, latency histograms, database statements
+/// and pool use, digest runs and deliveries by outcome, scheduler lag.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "Prometheus text exposition format",
+               body = String, content_type = "text/plain; version=0.0.4"))
+)]
+#[get("/metrics")]
+pub async fn get_metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&state.pool))
+}

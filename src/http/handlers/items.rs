@@ -15,9 +15,9 @@ use crate::http::dto::items::{
     CreateRecommendationRequest, ListQuery, RecommendationPage, RecommendationResponse,
     TransitionRequest, UpdateRecommendationRequest,
 };
-use crate::http::etag::{etag, if_match};
+use crate::http::etag::{conditional_json, if_match};
 use crate::http::problem::{Conflicting, Denied, Missing, Problem, Rejected, Stale};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, export, parsed};
 
 fn csv<T: serde::de::DeserializeOwned>(field: &str, raw: Option<&str>) -> Result<Vec<T>> {
     raw.map(|list| {
@@ -50,6 +50,19 @@ fn filter_of(query: &ListQuery) -> Result<Filter> {
     })
 }
 
+/// A `.csv` path or an `Accept` that prefers CSV over JSON.
+fn wants_csv(req: &HttpRequest) -> bool {
+    if req.path().ends_with(".csv") {
+        return true;
+    }
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    accept.contains("text/csv") && !accept.contains("application/json")
+}
+
 /// The URL of the next page: this request's, with the cursor replaced.
 fn next_link(state: &AppState, req: &HttpRequest, cursor: &str) -> String {
     let kept: Vec<&str> = req
@@ -79,6 +92,23 @@ async fn page(
         filter.report_id = report;
     }
     let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
+    if wants_csv(&req) {
+        if let Some(report) = report {
+            db::run(&state.pool, move |conn| {
+                reports::get(conn, report).map(|_| ())
+            })
+            .await?;
+        }
+        let rules = state.settings.stall;
+        return export::csv_response(
+            state.pool.clone(),
+            filter,
+            sort,
+            rules,
+            "recommendations.csv",
+        )
+        .await;
+    }
     let limit = query.limit.unwrap_or(50);
     let cursor = query.cursor.clone();
     let rules = state.settings.stall;
@@ -107,14 +137,19 @@ async fn page(
 
 /// List recommendations with filters, sorting and cursor pagination.
 ///
-/// Required role: viewer.
+/// With `Accept: text/csv` the whole list (every page; `limit` and `cursor` are ignored) comes
+/// as CSV, streamed, like `GET /recommendations.csv`. Required role: viewer.
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = ["viewer"])),
     params(ListQuery),
     responses(
-        (status = 200, description = "A page of items; `Link: <...>; rel=\"next\"` and `X-Total-Count` headers",
-         body = RecommendationPage),
+        (status = 200, description = "A page of items; `Link: <...>; rel=\"next\"` and `X-Total-Count` headers. \
+         As `text/csv`: every matching item, one row each, with a header row",
+         content(
+            (RecommendationPage = "application/json"),
+            (String = "text/csv", example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Improving the top-level design,...\r\n"),
+         )),
         Denied, Rejected,
     )
 )]
@@ -126,6 +161,53 @@ pub async fn list_recommendations(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
     page(state, req, query.into_inner(), None).await
+}
+
+/// Every recommendation matching the filters as CSV (RFC 4180, UTF-8 with a byte-order mark,
+/// a header row), streamed. Same filters and sort as `/recommendations`; no paging.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One row per item", content_type = "text/csv", body = String,
+         example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Improving the top-level design,...\r\n"),
+        Denied, Rejected,
+    )
+)]
+#[get("/recommendations.csv")]
+pub async fn export_recommendations(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(state, req, query.into_inner(), None).await
+}
+
+/// The recommendations of one report as CSV, like `/recommendations.csv`.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Report id"), ListQuery),
+    responses(
+        (status = 200, description = "One row per item", content_type = "text/csv", body = String),
+        Denied, Rejected, Missing,
+    )
+)]
+#[get("/reports/{id}/recommendations.csv")]
+pub async fn export_report_recommendations(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(state, req, query.into_inner(), Some(id.into_inner())).await
 }
 
 /// List the recommendations of one report (same filters as `/recommendations`).
@@ -150,32 +232,55 @@ pub async fn list_report_recommendations(
 
 async fn respond(
     state: &web::Data<AppState>,
+    req: &HttpRequest,
     id: Uuid,
     status: actix_web::http::StatusCode,
 ) -> Result<HttpResponse> {
     let rules = state.settings.stall;
     let item = db::run(&state.pool, move |conn| items::get(conn, id, &rules)).await?;
-    Ok(HttpResponse::build(status)
-        .insert_header(etag(item.rec.version))
-        .json(RecommendationResponse::from(item)))
+    let version = item.rec.version;
+    conditional_json(
+        req,
+        status,
+        Some(version),
+        &RecommendationResponse::from(item),
+    )
 }
 
-/// One recommendation, with its owners and computed stalled/overdue flags. `ETag` is its version.
+/// One recommendation, with its owners and computed stalled/overdue flags.
+///
+/// The `ETag` starts with the item's version (send it as `If-Match` when changing the item);
+/// `If-None-Match` with it answers 304 while nothing in the body changed.
 ///
 /// Required role: viewer.
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = ["viewer"])),
-    params(("id" = Uuid, Path, description = "Recommendation id")),
-    responses((status = 200, description = "The item", body = RecommendationResponse), Denied, Missing)
+    params(
+        ("id" = Uuid, Path, description = "Recommendation id"),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold; 304 if it is still current"),
+    ),
+    responses(
+        (status = 200, description = "The item", body = RecommendationResponse,
+         headers(("ETag" = String, description = "`\"<version>.<digest>\"`"))),
+        (status = 304, description = "Unchanged since the `ETag` in `If-None-Match`"),
+        Denied, Missing,
+    )
 )]
 #[get("/recommendations/{id}")]
 pub async fn get_recommendation(
     state: web::Data<AppState>,
     _caller: Viewer,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    respond(&state, id.into_inner(), actix_web::http::StatusCode::OK).await
+    respond(
+        &state,
+        &req,
+        id.into_inner(),
+        actix_web::http::StatusCode::OK,
+    )
+    .await
 }
 
 /// Create a recommendation.
@@ -191,6 +296,7 @@ pub async fn get_recommendation(
 pub async fn create_recommendation(
     state: web::Data<AppState>,
     caller: Manager,
+    req: HttpRequest,
     body: Body<CreateRecommendationRequest>,
 ) -> actix_web::Result<HttpResponse> {
     let body = parsed(body)?;
@@ -210,7 +316,7 @@ pub async fn create_recommendation(
         due_date: body.due_date,
     };
     let id = db::transaction(&state.pool, move |conn| edit::create(conn, item, author)).await?;
-    Ok(respond(&state, id, actix_web::http::StatusCode::CREATED).await?)
+    Ok(respond(&state, &req, id, actix_web::http::StatusCode::CREATED).await?)
 }
 
 /// Change a recommendation's fields.
@@ -256,7 +362,7 @@ pub async fn update_recommendation(
         edit::update(conn, &principal, id, changes, expected)
     })
     .await?;
-    Ok(respond(&state, id, actix_web::http::StatusCode::OK).await?)
+    Ok(respond(&state, &req, id, actix_web::http::StatusCode::OK).await?)
 }
 
 /// Move a recommendation along the response or status axis.
@@ -303,5 +409,5 @@ pub async fn create_transition(
         )
     })
     .await?;
-    Ok(respond(&state, id, actix_web::http::StatusCode::OK).await?)
+    Ok(respond(&state, &req, id, actix_web::http::StatusCode::OK).await?)
 }

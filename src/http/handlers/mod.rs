@@ -9,6 +9,7 @@ pub mod import;
 pub mod items;
 pub mod owners;
 pub mod reports;
+pub mod stats;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -21,6 +22,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::get_healthz)
         .service(health::get_readyz)
+        .service(health::get_metrics)
         .service(
             scope::scope("/api/v1")
                 .service(auth::create_login)
@@ -48,7 +50,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(reports::put_report_manager)
                 .service(reports::delete_report_manager)
                 .service(import::create_import)
+                .service(items::export_report_recommendations)
                 .service(items::list_report_recommendations)
+                .service(items::export_recommendations)
                 .service(items::list_recommendations)
                 .service(items::create_recommendation)
                 .service(items::get_recommendation)
@@ -73,6 +77,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(digests::list_digests)
                 .service(digests::create_digest_run)
                 .service(digests::create_snooze)
-                .service(digests::delete_snooze),
+                .service(digests::delete_snooze)
+                .service(stats::get_stats_summary)
+                .service(stats::get_stats_by_report)
+                .service(stats::get_stats_by_theme)
+                .service(stats::get_stats_by_owner)
+                .service(stats::get_stats_timeline)
+                .service(stats::get_stats_cycle_times),
         );
 }

@@ -1,0 +1,104 @@
+//! Figures for dashboards, each answered by one SQL statement whatever the data size: counts
+//! now (overall and per report, theme or owner), status counts over time rebuilt from history,
+//! and how long items take.
+
+pub mod counts;
+pub mod cycle;
+pub mod timeline;
+
+use diesel::pg::Pg;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::sql_types;
+use uuid::Uuid;
+
+/// Which items a figure covers. `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub report_id: Option<Uuid>,
+    pub theme: Option<String>,
+    /// Items owned by this team.
+    pub team: Option<Uuid>,
+    /// Items owned by this user, directly or through a team.
+    pub owner: Option<Uuid>,
+}
+
+enum Bind {
+    Uuid(Uuid),
+    Text(String),
+}
+
+/// A `WHERE` condition over `recommendations` with its parameters, numbered from `$1` so one
+/// statement can repeat the condition without binding twice.
+pub(crate) struct Condition {
+    pub sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Condition {
+    pub(crate) fn of(scope: &Scope) -> Self {
+        let mut parts = vec!["TRUE".to_owned()];
+        let mut binds = Vec::new();
+        let mut next = |bind: Bind| {
+            binds.push(bind);
+            format!("${}", binds.len())
+        };
+        if let Some(report) = scope.report_id {
+            let n = next(Bind::Uuid(report));
+            parts.push(format!("recommendations.report_id = {n}"));
+        }
+        if let Some(theme) = &scope.theme {
+            let n = next(Bind::Text(theme.trim().to_lowercase()));
+            parts.push(format!("recommendations.themes @> ARRAY[{n}::text]"));
+        }
+        if let Some(team) = scope.team {
+            let n = next(Bind::Uuid(team));
+            parts.push(format!(
+                "recommendations.id IN (SELECT recommendation_id FROM recommendation_owners \
+                 WHERE team_id = {n})"
+            ));
+        }
+        if let Some(user) = scope.owner {
+            let n = next(Bind::Uuid(user));
+            parts.push(format!(
+                "recommendations.id IN (SELECT recommendation_id FROM recommendation_owners \
+                 WHERE user_id = {n} OR team_id IN \
+                 (SELECT team_id FROM team_memberships WHERE user_id = {n}))"
+            ));
+        }
+        Self {
+            sql: parts.join(" AND "),
+            binds,
+        }
+    }
+
+    /// How many parameters the condition uses; further ones are numbered after these.
+    pub(crate) fn len(&self) -> usize {
+        self.binds.len()
+    }
+
+    /// `sql` as a statement with this condition's parameters bound.
+    pub(crate) fn query(
+        self,
+        sql: String,
+    ) -> BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
+        let mut query = diesel::sql_query(sql).into_boxed();
+        for bind in self.binds {
+            query = match bind {
+                Bind::Uuid(id) => query.bind::<sql_types::Uuid, _>(id),
+                Bind::Text(text) => query.bind::<sql_types::Text, _>(text),
+            };
+        }
+        query
+    }
+}
+
+/// The statuses, in workflow order, as SQL literals and names.
+pub(crate) const STATUSES: [&str; 7] = [
+    "not_started",
+    "in_progress",
+    "partially_implemented",
+    "implemented",
+    "blocked",
+    "not_implemented",
+    "superseded",
+];

@@ -1,0 +1,193 @@
+//! Item lists as CSV (RFC 4180, UTF-8 with a byte-order mark so spreadsheets pick the right
+//! encoding), streamed as PostgreSQL sends the rows: memory stays flat whatever the size.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::config::StallRules;
+use crate::db::PgPool;
+use crate::domain::items::list::{self, ExportRow, Filter, Sort};
+use crate::error::{Error, Result};
+
+const HEADER: [&str; 24] = [
+    "key",
+    "report",
+    "ordinal",
+    "title",
+    "body",
+    "themes",
+    "priority",
+    "response",
+    "status",
+    "progress_percent",
+    "progress_note",
+    "target",
+    "due_date",
+    "original_due_date",
+    "evidence_stage",
+    "evidence_as_of",
+    "owners",
+    "stalled",
+    "overdue",
+    "idle_days",
+    "last_activity_at",
+    "updated_at",
+    "version",
+    "id",
+];
+
+/// Flush to the client about every 64 KiB.
+const CHUNK: usize = 64 * 1024;
+
+fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A spreadsheet runs a cell that starts like a formula; a leading `'` keeps text as text.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+fn record(row: ExportRow) -> [String; 24] {
+    let r = row.rec;
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    [
+        r.key,
+        row.report_key,
+        r.ordinal.to_string(),
+        cell(&r.title),
+        cell(&r.body),
+        r.themes.join("; "),
+        enum_name(&r.priority),
+        enum_name(&r.response),
+        enum_name(&r.status),
+        r.progress_percent.to_string(),
+        cell(&r.progress_note),
+        cell(r.target.as_deref().unwrap_or_default()),
+        date(r.due_date),
+        date(r.original_due_date),
+        enum_name(&r.evidence_stage),
+        date(r.evidence_as_of),
+        cell(&row.owners),
+        row.assessment.stalled.to_string(),
+        row.assessment.overdue.to_string(),
+        row.assessment.idle_days.to_string(),
+        r.last_activity_at.to_rfc3339(),
+        r.updated_at.to_rfc3339(),
+        r.version.to_string(),
+        r.id.to_string(),
+    ]
+}
+
+type Chunk = std::io::Result<Bytes>;
+
+/// The CSV writer's output, shared so full chunks can be taken out while it keeps writing.
+#[derive(Clone, Default)]
+struct Buffer(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn take(&self) -> Bytes {
+        Bytes::from(std::mem::take(&mut *self.0.borrow_mut()))
+    }
+
+    fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+}
+
+/// Streams every item matching `filter` as CSV. Problems found before the first byte (database
+/// unreachable, bad filter) are answered as problem documents; a failure mid-stream cuts the
+/// response short, which clients see as an incomplete transfer.
+pub async fn csv_response(
+    pool: PgPool,
+    filter: Filter,
+    sort: Sort,
+    rules: StallRules,
+    filename: &str,
+) -> Result<HttpResponse> {
+    let (tx, mut rx) = mpsc::channel::<Chunk>(4);
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<()>>();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e.into()));
+                return;
+            }
+        };
+        let _ = ready_tx.send(Ok(()));
+        let buffer = Buffer::default();
+        let mut writer = csv::Writer::from_writer(buffer.clone());
+        let mut failed = writer.write_record(HEADER).is_err();
+        let outcome = list::export(&mut conn, &filter, sort, &rules, |row| {
+            if writer
+                .write_record(record(row))
+                .and_then(|()| Ok(writer.flush()?))
+                .is_err()
+            {
+                failed = true;
+                return false;
+            }
+            if buffer.len() < CHUNK {
+                return true;
+            }
+            tx.blocking_send(Ok(buffer.take())).is_ok()
+        });
+        let flushed = writer.flush();
+        match (outcome, flushed) {
+            (Ok(()), Ok(())) if !failed => {
+                let _ = tx.blocking_send(Ok(buffer.take()));
+            }
+            (outcome, _) => {
+                tracing::warn!(error = ?outcome.err(), "CSV export cut short");
+                let _ = tx.blocking_send(Err(std::io::Error::other("export failed")));
+            }
+        }
+    });
+    ready_rx.await.map_err(Error::internal)??;
+    let bom = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(Bytes::from_static(b"\xEF\xBB\xBF"))
+    });
+    let rows = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(futures_util::StreamExt::chain(bom, rows)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formulas_are_kept_as_text() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("Pushing forward"), "Pushing forward");
+    }
+}

@@ -1,0 +1,229 @@
+//! Dashboard figures: one call per chart, each answered by one SQL statement, each with an
+//! `ETag` so a dashboard polling for changes mostly gets 304.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::db;
+use crate::domain::stats::Scope;
+use crate::domain::stats::counts::{self, Counts, Group, Grouping};
+use crate::domain::stats::cycle::{self, CycleTimes};
+use crate::domain::stats::timeline::{self, Interval, Timeline};
+use crate::error::Result;
+use crate::http::AppState;
+use crate::http::auth::Viewer;
+use crate::http::etag::conditional_json;
+use crate::http::problem::{Denied, Rejected};
+
+/// Which items the figures cover.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScopeQuery {
+    /// Report id.
+    pub report: Option<Uuid>,
+    /// Theme, e.g. `green`.
+    pub theme: Option<String>,
+    /// Items owned by this team.
+    pub team: Option<Uuid>,
+    /// Items owned by this user, directly or through a team.
+    pub owner: Option<Uuid>,
+}
+
+impl From<&ScopeQuery> for Scope {
+    fn from(q: &ScopeQuery) -> Self {
+        Scope {
+            report_id: q.report,
+            theme: q.theme.clone().filter(|t| !t.trim().is_empty()),
+            team: q.team,
+            owner: q.owner,
+        }
+    }
+}
+
+/// The span and period length of a timeline, and which items it covers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelineQuery {
+    /// `day`, `week` (default, Monday to Sunday) or `month`.
+    pub interval: Option<String>,
+    /// First day; moved back to the start of its period. Defaults to 30 days, 12 weeks or 12
+    /// months before `to`.
+    pub from: Option<NaiveDate>,
+    /// Last day (default today, UTC).
+    pub to: Option<NaiveDate>,
+    pub report: Option<Uuid>,
+    pub theme: Option<String>,
+    pub team: Option<Uuid>,
+    pub owner: Option<Uuid>,
+}
+
+/// Answers 200 with the figures and their `ETag`, or 304 when `If-None-Match` already has them.
+#[derive(utoipa::IntoResponses)]
+pub enum NotModified {
+    #[response(
+        status = 304,
+        description = "Unchanged since the `ETag` in `If-None-Match`"
+    )]
+    NotModified,
+}
+
+/// Counts over all items in scope: per status, awaiting a response, stalled, overdue, the
+/// implemented share, evidence awaiting review, and the item stalled longest.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "stats",
+    security(("bearer" = ["viewer"])),
+    params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
+    responses((status = 200, description = "The figures", body = Counts), NotModified, Denied, Rejected)
+)]
+#[get("/stats/summary")]
+pub async fn get_stats_summary(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse> {
+    let scope = Scope::from(&query.into_inner());
+    let rules = state.settings.stall;
+    let figures = db::run(&state.pool, move |conn| {
+        counts::summary(conn, &scope, &rules)
+    })
+    .await?;
+    conditional_json(&req, StatusCode::OK, None, &figures)
+}
+
+async fn groups(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: ScopeQuery,
+    grouping: Grouping,
+) -> Result<HttpResponse> {
+    let scope = Scope::from(&query);
+    let rules = state.settings.stall;
+    let figures = db::run(&state.pool, move |conn| {
+        counts::grouped(conn, &scope, grouping, &rules)
+    })
+    .await?;
+    conditional_json(&req, StatusCode::OK, None, &figures)
+}
+
+/// The summary's counts per report, with each report's longest-stalled item.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "stats",
+    security(("bearer" = ["viewer"])),
+    params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
+    responses((status = 200, description = "One entry per report with items", body = Vec<Group>), NotModified, Denied, Rejected)
+)]
+#[get("/stats/by-report")]
+pub async fn get_stats_by_report(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse> {
+    groups(state, req, query.into_inner(), Grouping::Report).await
+}
+
+/// The summary's counts per theme; items without a theme form a group with an empty key.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "stats",
+    security(("bearer" = ["viewer"])),
+    params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
+    responses((status = 200, description = "One entry per theme", body = Vec<Group>), NotModified, Denied, Rejected)
+)]
+#[get("/stats/by-theme")]
+pub async fn get_stats_by_theme(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse> {
+    groups(state, req, query.into_inner(), Grouping::Theme).await
+}
+
+/// The summary's counts per owner (user or team); an item with several owners counts for each,
+/// items with none form the `unowned` group.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "stats",
+    security(("bearer" = ["viewer"])),
+    params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
+    responses((status = 200, description = "One entry per owner", body = Vec<Group>), NotModified, Denied, Rejected)
+)]
+#[get("/stats/by-owner")]
+pub async fn get_stats_by_owner(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse> {
+    groups(state, req, query.into_inner(), Grouping::Owner).await
+}
+
+/// Status counts at the end of each period, rebuilt from history (a burn-up chart), and the
+/// status changes made in each period.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "stats",
+    security(("bearer" = ["viewer"])),
+    params(TimelineQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
+    responses((status = 200, description = "One entry per period, oldest first", body = Timeline), NotModified, Denied, Rejected)
+)]
+#[get("/stats/timeline")]
+pub async fn get_stats_timeline(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<TimelineQuery>,
+) -> Result<HttpResponse> {
+    let query = query.into_inner();
+    let interval = Interval::parse(query.interval.as_deref().unwrap_or("week"))?;
+    let to = query.to.unwrap_or_else(|| Utc::now().date_naive());
+    let scope = Scope::from(&ScopeQuery {
+        report: query.report,
+        theme: query.theme,
+        team: query.team,
+        owner: query.owner,
+    });
+    let from = query.from;
+    let figures = db::run(&state.pool, move |conn| {
+        timeline::timeline(conn, &scope, interval, from, to)
+    })
+    .await?;
+    conditional_json(&req, StatusCode::OK, None, &figures)
+}
+
+/// Days from accepted to implemented (median, 90th percentile, mean) and days spent in each
+/// status, from history.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "stats",
+    security(("bearer" = ["viewer"])),
+    params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
+    responses((status = 200, description = "The durations", body = CycleTimes), NotModified, Denied, Rejected)
+)]
+#[get("/stats/cycle-times")]
+pub async fn get_stats_cycle_times(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ScopeQuery>,
+) -> Result<HttpResponse> {
+    let scope = Scope::from(&query.into_inner());
+    let figures = db::run(&state.pool, move |conn| cycle::cycle_times(conn, &scope)).await?;
+    conditional_json(&req, StatusCode::OK, None, &figures)
+}
