@@ -231,6 +231,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         mailer.clone(),
         metrics.clone(),
     )?;
+    let limiter = crate::http::limits::WriteLimiter::new(settings.server.writes_per_minute);
     Ok(AppState {
         pool,
         settings,
@@ -238,6 +239,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         auth,
         scheduler,
         metrics,
+        limiter,
     })
 }
 
@@ -283,12 +285,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener =
         TcpListener::bind(&address).with_context(|| format!("listening on {address}"))?;
-    if settings.digest.enabled {
-        actix_web::rt::spawn(state.scheduler.clone().run_forever());
-    }
+    let scheduler = state.scheduler.clone();
+    let scheduled = settings
+        .digest
+        .enabled
+        .then(|| actix_web::rt::spawn(scheduler.clone().run_forever()));
     tracing::info!(%address, "serving; stop with Ctrl-C");
+    // On SIGTERM or Ctrl-C actix stops accepting and lets in-flight requests finish.
     http::server(state, listener)?.await?;
     tracing::info!("HTTP server stopped");
+    scheduler.stop();
+    if let Some(task) = scheduled {
+        let grace = std::time::Duration::from_secs(settings.server.shutdown_timeout_secs);
+        if tokio::time::timeout(grace, task).await.is_err() {
+            tracing::warn!("the scheduler did not finish its delivery in time");
+        }
+    }
     drop(database);
     Ok(())
 }

@@ -68,6 +68,8 @@ pub struct ServerSettings {
     pub base_url: String,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
+    /// Changes one client may send per minute (per instance); 0 turns the limit off.
+    pub writes_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

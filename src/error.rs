@@ -35,6 +35,12 @@ pub enum Error {
         detail: String,
         allowed: Vec<String>,
     },
+    /// An `Idempotency-Key` already used with a different request (422).
+    #[error("the Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
+    /// Too many changes from one client in a short time (429).
+    #[error("too many writes")]
+    TooManyWrites { retry_after_secs: u64 },
     /// Too many attempts; retry after the given number of seconds (429).
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },

@@ -259,8 +259,24 @@ impl LocalPostgres {
             .and_then(|line| line.trim().parse().ok()))
     }
 
+    /// Starts a cluster stopped with [`stop`](Self::stop) again, on the port it had, so URLs
+    /// handed out before still work (the fault tests stop and resume a database under load).
+    pub fn resume(&mut self) -> Result<()> {
+        let durability = if self.scratch.is_some() {
+            Durability::Throwaway
+        } else {
+            Durability::Durable
+        };
+        self.launch_on(durability, self.port)
+    }
+
     fn launch(&mut self, durability: Durability) -> Result<()> {
-        self.port = free_port()?;
+        let port = free_port()?;
+        self.launch_on(durability, port)
+    }
+
+    fn launch_on(&mut self, durability: Durability, port: u16) -> Result<()> {
+        self.port = port;
         let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories=''",
             self.port

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod extract;
 pub mod health;
 pub mod history;
+pub mod idempotency;
 pub mod import;
 pub mod items;
 pub mod reports;

@@ -26,7 +26,7 @@ pub struct AuthState {
 /// Shared handle to [`AuthState`].
 pub type Auth = Arc<AuthState>;
 
-fn bearer(req: &HttpRequest) -> Result<String, Error> {
+pub(crate) fn bearer(req: &HttpRequest) -> Result<String, Error> {
     let header = req
         .headers()
         .get(AUTHORIZATION)

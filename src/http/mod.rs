@@ -6,6 +6,8 @@ pub mod dto;
 pub mod etag;
 pub mod export;
 pub mod handlers;
+pub mod idempotency;
+pub mod limits;
 pub mod openapi;
 pub mod problem;
 
@@ -16,6 +18,7 @@ use std::time::{Duration, Instant};
 use actix_web::dev::Server;
 use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpMessage, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -43,6 +46,7 @@ pub struct AppState {
     pub auth: auth::Auth,
     pub scheduler: crate::scheduler::Scheduler,
     pub metrics: crate::metrics::Metrics,
+    pub limiter: limits::WriteLimiter,
 }
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
@@ -66,6 +70,8 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
             .default_service(web::to(problem::no_route))
+            .wrap(from_fn(idempotency::middleware))
+            .wrap(from_fn(limits::middleware))
             // Inside the logger, so the id it assigned is there to echo.
             .wrap_fn(|req, srv| {
                 let id = req

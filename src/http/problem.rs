@@ -152,6 +152,24 @@ impl From<&Error> for Problem {
                 problem.retry_after = Some(*retry_after_secs);
                 problem
             }
+            Error::IdempotencyKeyReused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+            )
+            .with_detail(
+                "This Idempotency-Key was first sent with a different request; use a new key.",
+            ),
+            Error::TooManyWrites { retry_after_secs } => {
+                let mut problem = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many requests",
+                )
+                .with_detail("Too many changes from this client; wait before sending more.");
+                problem.retry_after = Some(*retry_after_secs);
+                problem
+            }
             Error::Internal(_) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -188,7 +206,7 @@ impl ResponseError for Error {
                     ),
                 );
             }
-            Error::RateLimited { retry_after_secs } => {
+            Error::RateLimited { retry_after_secs } | Error::TooManyWrites { retry_after_secs } => {
                 if let Ok(value) = retry_after_secs.to_string().parse() {
                     headers.insert(actix_web::http::header::RETRY_AFTER, value);
                 }

@@ -3,9 +3,11 @@
 //! lives in PostgreSQL, not in this process.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::db::{self, PgPool};
@@ -37,6 +39,14 @@ pub struct Scheduler {
     mailer: Mailer,
     schedules: Arc<Schedules>,
     metrics: Metrics,
+    stopping: Arc<Stopping>,
+}
+
+/// Set once `serve` is shutting down: the loop ends after the delivery in hand.
+#[derive(Debug, Default)]
+struct Stopping {
+    flag: AtomicBool,
+    wake: Notify,
 }
 
 impl Scheduler {
@@ -53,6 +63,7 @@ impl Scheduler {
             mailer,
             schedules: Arc::new(schedules),
             metrics,
+            stopping: Arc::default(),
         })
     }
 
@@ -89,6 +100,7 @@ impl Scheduler {
         let (sent, failed) = self.deliver_due().await?;
         // Housekeeping rides along: old login rate-limit windows are of no further use.
         db::run(&self.pool, crate::domain::auth::rate_limit::prune).await?;
+        db::run(&self.pool, crate::domain::idempotency::prune).await?;
         Ok(TickSummary {
             planned,
             sent,
@@ -108,6 +120,10 @@ impl Scheduler {
                 return Ok((sent, failed));
             }
             for delivery in batch {
+                if self.is_stopping() {
+                    // Claimed but unsent deliveries go back to whoever ticks next, after the lease.
+                    return Ok((sent, failed));
+                }
                 let outcome = match self.mailer.digest_message(&delivery) {
                     Ok(message) => self.mailer.send(message).await,
                     Err(e) => Err(e),
@@ -143,13 +159,29 @@ impl Scheduler {
         }
     }
 
-    /// Ticks every `digest.tick_secs` until the process stops.
+    /// Asks the loop to end once the delivery in hand is done.
+    pub fn stop(&self) {
+        self.stopping.flag.store(true, Ordering::SeqCst);
+        self.stopping.wake.notify_one();
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.flag.load(Ordering::SeqCst)
+    }
+
+    /// Ticks every `digest.tick_secs` until [`stop`](Self::stop) is called.
     pub async fn run_forever(self) {
         let mut interval =
             tokio::time::interval(Duration::from_secs(self.settings.digest.tick_secs));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let due = interval.tick().await;
+            let due = tokio::select! {
+                due = interval.tick() => due,
+                () = self.stopping.wake.notified() => break,
+            };
+            if self.is_stopping() {
+                break;
+            }
             self.metrics.scheduler_lag.set(due.elapsed().as_secs_f64());
             let outcome = self.tick(Trigger::Schedule).await;
             Metrics::count(

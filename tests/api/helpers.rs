@@ -25,20 +25,34 @@ impl TestDb {
         );
         let template =
             std::env::var("RECOTRACK_TEST_TEMPLATE").expect("RECOTRACK_TEST_TEMPLATE is set");
+        Self::create_on(&admin_url, Some(&template))
+    }
+
+    /// A database on the server of `admin_url`: a clone of `template`, or empty and then
+    /// migrated.
+    pub fn create_on(admin_url: &str, template: Option<&str>) -> Self {
+        let admin_url = admin_url.to_owned();
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(&admin_url).expect("admin connection");
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        let from = template
+            .map(|t| format!(" TEMPLATE {t}"))
+            .unwrap_or_default();
+        diesel::sql_query(format!("CREATE DATABASE {name}{from}"))
             .execute(&mut admin)
-            .expect("clone the template");
+            .expect("create the test database");
         let base = admin_url
             .rsplit_once('/')
             .map(|(base, _)| base)
             .expect("URL has a database");
-        Self {
+        let db = Self {
             url: format!("{base}/{name}"),
             name,
             admin_url,
+        };
+        if template.is_none() {
+            recotrack::app::migrate(&db.url).expect("migrate the test database");
         }
+        db
     }
 
     pub fn connect(&self) -> PgConnection {
@@ -260,7 +274,11 @@ impl TestApp {
 
     /// The app with extra settings, e.g. an SMTP sink's.
     pub async fn spawn_with(extra: &[(&str, String)]) -> Self {
-        let db = TestDb::create();
+        Self::spawn_on(TestDb::create(), extra).await
+    }
+
+    /// The app over a given database.
+    pub async fn spawn_on(db: TestDb, extra: &[(&str, String)]) -> Self {
         let outbox = tempfile::tempdir().expect("outbox directory");
         let outbox_dir = outbox.path().display().to_string();
         let mut pairs: Vec<(&str, &str)> = vec![("RECOTRACK__EMAIL__OUTBOX_DIR", &outbox_dir)];

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod items;
 mod readme;
+mod reliability;
 mod roles;
 mod routes;
 mod schema;
