@@ -137,6 +137,8 @@ class Service:
             RECOTRACK__EMAIL__OUTBOX_DIR=os.path.join(WORK, "outbox"),
             RECOTRACK__DIGEST__ENABLED="false",
             RECOTRACK_USER_PASSWORD=PASSWORD,
+            # One client sends everything here; the per-client write limit would stop it.
+            RECOTRACK__SERVER__WRITES_PER_MINUTE="0",
         )
         self.log = open(os.path.join(WORK, "service.log"), "a")
         self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=self.log, stderr=self.log)
@@ -275,8 +277,12 @@ def wrk_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(service, path, lua=None, args=()):
-    cmd = ["wrk", "-t", str(CONNECTIONS), "-c", str(CONNECTIONS), "-d", f"{DURATION}s", "--latency",
+WRK_THREADS = 2
+
+
+def run_wrk(service, path, lua=None, args=(), duration=None, threads=WRK_THREADS):
+    # Two threads drive the connections: more would only take CPU from the service on 2 cores.
+    cmd = ["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{duration or DURATION}s", "--latency",
            "-H", "Authorization: Bearer " + service.token]
     if lua:
         cmd += ["-s", lua]
@@ -389,10 +395,12 @@ def main():
                                           {"axis": "status", "to": "partially_implemented"},
                                           {"If-Match": '"1"'}),
                      probe, lambda: run_wrk(service, "/", os.path.join(WORK, "transition.lua"),
-                                            [moving, str(CONNECTIONS)])),
+                                            [moving, str(CONNECTIONS)], threads=CONNECTIONS)),
                     ("stats summary", lambda: service.call("GET", "/api/v1/stats/summary"),
                      None, lambda: run_wrk(service, "/api/v1/stats/summary")),
                 ]
+                # Warm the pool and the service's threads, unmeasured, as pgbench connects first.
+                run_wrk(service, "/", os.path.join(WORK, "get.lua"), [ids], duration=3)
                 for name, probe_request, item, load in endpoints:
                     statements = capture(db, probe_request)
                     draw = any_item

@@ -232,6 +232,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         metrics.clone(),
     )?;
     let limiter = crate::http::limits::WriteLimiter::new(settings.server.writes_per_minute);
+    let figures = crate::http::cache::FiguresCache::new(settings.stats.cache_secs);
     Ok(AppState {
         pool,
         settings,
@@ -240,6 +241,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         scheduler,
         metrics,
         limiter,
+        figures,
     })
 }
 

@@ -33,6 +33,15 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub stall: StallRules,
     pub digest: DigestSettings,
+    pub stats: StatsSettings,
+}
+
+/// Dashboard figures.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    /// How long one instance reuses a computed figure; 0 computes every request.
+    pub cache_secs: u64,
 }
 
 /// When digests go out and how stalled items escalate.

@@ -42,6 +42,16 @@ pub fn conditional_json<T: Serialize>(
     value: &T,
 ) -> Result<HttpResponse> {
     let body = serde_json::to_vec(value).map_err(Error::internal)?;
+    conditional_body(req, status, version, body.into())
+}
+
+/// Like [`conditional_json`], for a body already serialized.
+pub fn conditional_body(
+    req: &HttpRequest,
+    status: StatusCode,
+    version: Option<i32>,
+    body: bytes::Bytes,
+) -> Result<HttpResponse> {
     let tag = match version {
         Some(version) => format!("\"{version}.{}\"", digest(&body)),
         None => format!("\"{}\"", digest(&body)),

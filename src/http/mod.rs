@@ -2,6 +2,7 @@
 //! handlers. Handlers stay thin: extract, call one domain function, map the answer.
 
 pub mod auth;
+pub mod cache;
 pub mod dto;
 pub mod etag;
 pub mod export;
@@ -47,6 +48,7 @@ pub struct AppState {
     pub scheduler: crate::scheduler::Scheduler,
     pub metrics: crate::metrics::Metrics,
     pub limiter: limits::WriteLimiter,
+    pub figures: cache::FiguresCache,
 }
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).

@@ -1,5 +1,6 @@
 //! Listing items for dashboards: filters, sorting, keyset pagination with an opaque cursor, and
-//! the total. Three statements whatever the page size: count, page, owners.
+//! the total. Three statements whatever the page size: count, page, owners. The count stops at
+//! [`COUNT_CAP`]: an exact total of a huge list would cost a scan of it on every page.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,7 +17,7 @@ use crate::config::StallRules;
 use crate::db::enums::{Priority, Response, Status};
 use crate::db::models::Recommendation;
 use crate::db::schema::{
-    recommendation_owners as owners, recommendations as recs, reports, team_memberships,
+    recommendation_owners as owners, recommendations as recs, team_memberships,
 };
 use crate::domain::stall;
 use crate::error::{Error, Result};
@@ -125,17 +126,26 @@ impl Cursor {
 #[derive(Debug, Clone)]
 pub struct Page {
     pub items: Vec<Item>,
+    /// Matches, counted up to [`COUNT_CAP`].
     pub total: i64,
+    /// More than [`COUNT_CAP`] items match.
+    pub total_capped: bool,
     pub next_cursor: Option<String>,
 }
 
-type Query<'a> =
-    diesel::dsl::IntoBoxed<'a, diesel::dsl::InnerJoin<recs::table, reports::table>, Pg>;
+type Query<'a> = diesel::dsl::IntoBoxed<'a, recs::table, Pg>;
+
+/// Totals are exact up to here; beyond, the page says the total is capped.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// The report key of the row, without joining reports into every count.
+const REPORT_KEY: &str =
+    "(SELECT reports.key FROM reports WHERE reports.id = recommendations.report_id)";
 
 const DUE_KEY: &str = "coalesce(recommendations.due_date, DATE '9999-12-31')";
 
 fn filtered(filter: &Filter, rules: &StallRules) -> Query<'static> {
-    let mut query: Query<'static> = recs::table.inner_join(reports::table).into_boxed();
+    let mut query: Query<'static> = recs::table.into_boxed();
     if !filter.statuses.is_empty() {
         query = query.filter(recs::status.eq_any(filter.statuses.clone()));
     }
@@ -285,13 +295,19 @@ pub fn list(
         return Err(Error::invalid("limit", "must be between 1 and 200"));
     }
     let cursor = cursor.map(|raw| Cursor::decode(raw, sort)).transpose()?;
-    let total: i64 = filtered(filter, rules).count().get_result(conn)?;
+    let counted = filtered(filter, rules)
+        .select(sql::<diesel::sql_types::Integer>("1"))
+        .limit(COUNT_CAP + 1)
+        .load::<i32>(conn)?
+        .len();
+    let counted = i64::try_from(counted).unwrap_or(i64::MAX);
+    let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
     let mut query = filtered(filter, rules);
     if let Some(cursor) = cursor {
         query = after_cursor(query, sort, cursor)?;
     }
     let mut rows: Vec<(Recommendation, String)> = ordered(query, sort)
-        .select((Recommendation::as_select(), reports::key))
+        .select((Recommendation::as_select(), sql::<Text>(REPORT_KEY)))
         .limit(limit + 1)
         .load(conn)?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
@@ -302,6 +318,7 @@ pub fn list(
     Ok(Page {
         items: assemble(conn, rows, rules)?,
         total,
+        total_capped,
         next_cursor,
     })
 }
@@ -334,7 +351,7 @@ pub fn export(
     let rows = ordered(filtered(filter, rules), sort)
         .select((
             Recommendation::as_select(),
-            reports::key,
+            sql::<Text>(REPORT_KEY),
             sql::<Text>(OWNER_NAMES),
         ))
         .load_iter::<(Recommendation, String, String), diesel::pg::PgRowByRowLoadingMode>(conn)?;

@@ -142,8 +142,10 @@ impl From<Item> for RecommendationResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationPage {
     pub items: Vec<RecommendationResponse>,
-    /// How many items match the filters, across all pages.
+    /// How many items match the filters, across all pages, counted up to 10,000.
     pub total: i64,
+    /// More than 10,000 items match (`total` then says 10,000 and `X-Total-Count` is absent).
+    pub total_capped: bool,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }

@@ -120,7 +120,9 @@ async fn page(
     })
     .await?;
     let mut response = HttpResponse::Ok();
-    response.insert_header(("X-Total-Count", page.total.to_string()));
+    if !page.total_capped {
+        response.insert_header(("X-Total-Count", page.total.to_string()));
+    }
     if let Some(next) = &page.next_cursor {
         response.insert_header(("Link", next_link(&state, &req, next)));
     }
@@ -131,6 +133,7 @@ async fn page(
             .map(RecommendationResponse::from)
             .collect(),
         total: page.total,
+        total_capped: page.total_capped,
         next_cursor: page.next_cursor,
     }))
 }

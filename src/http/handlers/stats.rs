@@ -16,7 +16,7 @@ use crate::domain::stats::timeline::{self, Interval, Timeline};
 use crate::error::Result;
 use crate::http::AppState;
 use crate::http::auth::Viewer;
-use crate::http::etag::conditional_json;
+use crate::http::etag::conditional_body;
 use crate::http::problem::{Denied, Rejected};
 
 /// Which items the figures cover.
@@ -63,6 +63,23 @@ pub struct TimelineQuery {
     pub owner: Option<Uuid>,
 }
 
+/// Figures for this request: from the cache when fresh, else computed by `work` and kept.
+async fn figures<T, F>(state: &AppState, req: &HttpRequest, work: F) -> Result<HttpResponse>
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T> + Send + 'static,
+{
+    let key = format!("{}?{}", req.path(), req.query_string());
+    if let Some(body) = state.figures.get(&key) {
+        return conditional_body(req, StatusCode::OK, None, body);
+    }
+    let value = db::run(&state.pool, work).await?;
+    let body =
+        bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?);
+    state.figures.put(key, body.clone());
+    conditional_body(req, StatusCode::OK, None, body)
+}
+
 /// Answers 200 with the figures and their `ETag`, or 304 when `If-None-Match` already has them.
 #[derive(utoipa::IntoResponses)]
 pub enum NotModified {
@@ -92,11 +109,10 @@ pub async fn get_stats_summary(
 ) -> Result<HttpResponse> {
     let scope = Scope::from(&query.into_inner());
     let rules = state.settings.stall;
-    let figures = db::run(&state.pool, move |conn| {
+    figures(&state, &req, move |conn| {
         counts::summary(conn, &scope, &rules)
     })
-    .await?;
-    conditional_json(&req, StatusCode::OK, None, &figures)
+    .await
 }
 
 async fn groups(
@@ -107,11 +123,10 @@ async fn groups(
 ) -> Result<HttpResponse> {
     let scope = Scope::from(&query);
     let rules = state.settings.stall;
-    let figures = db::run(&state.pool, move |conn| {
+    figures(&state, &req, move |conn| {
         counts::grouped(conn, &scope, grouping, &rules)
     })
-    .await?;
-    conditional_json(&req, StatusCode::OK, None, &figures)
+    .await
 }
 
 /// The summary's counts per report, with each report's longest-stalled item.
@@ -199,11 +214,10 @@ pub async fn get_stats_timeline(
         owner: query.owner,
     });
     let from = query.from;
-    let figures = db::run(&state.pool, move |conn| {
+    figures(&state, &req, move |conn| {
         timeline::timeline(conn, &scope, interval, from, to)
     })
-    .await?;
-    conditional_json(&req, StatusCode::OK, None, &figures)
+    .await
 }
 
 /// Days from accepted to implemented (median, 90th percentile, mean) and days spent in each
@@ -224,6 +238,5 @@ pub async fn get_stats_cycle_times(
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
     let scope = Scope::from(&query.into_inner());
-    let figures = db::run(&state.pool, move |conn| cycle::cycle_times(conn, &scope)).await?;
-    conditional_json(&req, StatusCode::OK, None, &figures)
+    figures(&state, &req, move |conn| cycle::cycle_times(conn, &scope)).await
 }
