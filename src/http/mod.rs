@@ -9,6 +9,7 @@ pub mod export;
 pub mod handlers;
 pub mod idempotency;
 pub mod limits;
+pub mod methods;
 pub mod openapi;
 pub mod problem;
 
@@ -60,62 +61,64 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
     let shutdown = state.settings.server.shutdown_timeout_secs;
     let metrics = state.metrics.clone();
     let state = web::Data::new(state);
+    let methods = web::Data::new(methods::MethodTable::from_document(&openapi::document()));
     let server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
             .openapi(openapi::base())
             .app_data(state.clone())
+            .app_data(methods.clone())
             .app_data(problem::json_config())
             .app_data(problem::query_config())
             .app_data(problem::path_config())
             .configure(handlers::routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
-            .default_service(web::to(problem::no_route))
-            .wrap(from_fn(idempotency::middleware))
-            .wrap(from_fn(limits::middleware))
-            // Inside the logger, so the id it assigned is there to echo.
-            .wrap_fn(|req, srv| {
-                let id = req
-                    .extensions()
-                    .get::<tracing_actix_web::RequestId>()
-                    .copied();
+        app.service(
+            SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::finish(api)),
+        )
+        .default_service(web::to(problem::no_route))
+        .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(limits::middleware))
+        // Inside the logger, so the id it assigned is there to echo.
+        .wrap_fn(|req, srv| {
+            let id = req
+                .extensions()
+                .get::<tracing_actix_web::RequestId>()
+                .copied();
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+                    response
+                        .headers_mut()
+                        .insert(HeaderName::from_static("x-request-id"), value);
+                }
+                Ok(response)
+            }
+        })
+        .wrap(TracingLogger::default())
+        .wrap_fn({
+            let metrics = metrics.clone();
+            move |req, srv| {
+                let started = Instant::now();
+                let method = req.method().as_str().to_owned();
+                let route = req
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".to_owned());
                 let response = srv.call(req);
+                let metrics = metrics.clone();
                 async move {
-                    let mut response = response.await?;
-                    if let Some(value) =
-                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
-                    {
-                        response
-                            .headers_mut()
-                            .insert(HeaderName::from_static("x-request-id"), value);
-                    }
+                    let response = response.await?;
+                    metrics.observe_request(
+                        &method,
+                        &route,
+                        response.status().as_u16(),
+                        started.elapsed().as_secs_f64(),
+                    );
                     Ok(response)
                 }
-            })
-            .wrap(TracingLogger::default())
-            .wrap_fn({
-                let metrics = metrics.clone();
-                move |req, srv| {
-                    let started = Instant::now();
-                    let method = req.method().as_str().to_owned();
-                    let route = req
-                        .match_pattern()
-                        .unwrap_or_else(|| "unmatched".to_owned());
-                    let response = srv.call(req);
-                    let metrics = metrics.clone();
-                    async move {
-                        let response = response.await?;
-                        metrics.observe_request(
-                            &method,
-                            &route,
-                            response.status().as_u16(),
-                            started.elapsed().as_secs_f64(),
-                        );
-                        Ok(response)
-                    }
-                }
-            })
+            }
+        })
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

@@ -71,10 +71,91 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(base())
         .configure(super::handlers::routes)
         .split_for_parts();
-    api
+    finish(api)
 }
 
 /// The document as committed: pretty JSON with a trailing newline.
 pub fn document_json() -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&document()).map(|json| json + "\n")
+}
+
+/// What every write operation shares and no handler repeats: `Idempotency-Key` on `POST`, and
+/// the 429 of the per-client write limit.
+pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type};
+    let key = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Any unique string (a UUID, say). A retry with the same key and body gets the first \
+             answer again (`Idempotent-Replayed: true`) and changes nothing; the same key with \
+             another body gets 422 `idempotency-key-reused`. Keys are kept for 24 hours.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[!-~]+$")),
+        ))
+        .build();
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    let too_many = problem(
+        "Too many changes from this client (`server.writes_per_minute`); see `Retry-After`",
+    );
+    let reused = problem(
+        "Invalid input, or an `Idempotency-Key` already used with a different request \
+         (`idempotency-key-reused`)",
+    );
+    let running =
+        problem("Conflict, or the first request with this `Idempotency-Key` is still running");
+    let media = problem("The body is not `application/json`");
+    for item in api.paths.paths.values_mut() {
+        if let Some(post) = item.post.as_mut() {
+            post.parameters
+                .get_or_insert_with(Vec::new)
+                .push(key.clone().into());
+            let responses = &mut post.responses.responses;
+            responses
+                .entry("422".into())
+                .or_insert_with(|| reused.clone().into());
+            responses
+                .entry("409".into())
+                .or_insert_with(|| running.clone().into());
+        }
+        for operation in [
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation
+                .responses
+                .responses
+                .insert("429".into(), too_many.clone().into());
+            if operation.request_body.is_some() {
+                operation
+                    .responses
+                    .responses
+                    .entry("415".into())
+                    .or_insert_with(|| media.clone().into());
+            }
+        }
+    }
+    api
 }

@@ -266,8 +266,35 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-/// Answers routes that do not exist.
+/// Answers routes that do not exist: 405 with `Allow` for a known path, 404 otherwise.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
+    let allowed = req
+        .app_data::<web::Data<crate::http::methods::MethodTable>>()
+        .and_then(|table| table.allowed(req.path()));
+    if let Some(methods) = allowed {
+        let allow: Vec<&str> = methods
+            .iter()
+            .map(actix_web::http::Method::as_str)
+            .collect();
+        let mut response = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+        )
+        .with_detail(format!(
+            "{} {} is not an operation; this path answers {}.",
+            req.method(),
+            req.path(),
+            allow.join(", ")
+        ))
+        .response();
+        if let Ok(value) = allow.join(", ").parse() {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
+        return response;
+    }
     Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
         .with_detail(format!("No route for {} {}.", req.method(), req.path()))
         .response()

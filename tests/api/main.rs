@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod compose;
 mod digests;
 mod extract;
 mod health;

@@ -272,3 +272,28 @@ async fn the_workflow_and_the_api_documents_are_served() {
         "Swagger UI is served from the binary"
     );
 }
+
+#[actix_web::test]
+async fn a_known_path_with_another_method_gets_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let reply = app
+        .call("DELETE", "/api/v1/stats/summary", None, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.header("allow"), Some("GET"));
+    assert_eq!(
+        reply.body["type"],
+        "urn:recotrack:problem:method-not-allowed"
+    );
+    let item = app
+        .call(
+            "PUT",
+            "/api/v1/recommendations/00000000-0000-4000-8000-000000000000",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(item.header("allow"), Some("GET, PATCH"));
+    let unknown = app.call("DELETE", "/api/v1/nowhere", None, None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

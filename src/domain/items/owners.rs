@@ -110,7 +110,11 @@ pub fn remove_owner(
 ) -> Result<()> {
     lock(conn, id)?;
     authorize(conn, principal, id, Scope::Manage)?;
-    let described = who.describe(conn)?;
+    // Removing someone who does not exist removes nothing: 404, like an owner who is not one.
+    let described = who.describe(conn).map_err(|e| match e {
+        Error::Invalid { .. } => Error::NotFound,
+        e => e,
+    })?;
     let removed = match who {
         OwnerRef::User(user) => diesel::delete(
             owners::table

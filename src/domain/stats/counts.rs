@@ -193,12 +193,20 @@ pub fn summary(conn: &mut PgConnection, scope: &Scope, rules: &StallRules) -> Re
     let condition = Condition::of(scope);
     let cond = &condition.sql;
     let stalled = stall::sql_stalled(rules);
+    // Unscoped, the pending evidence is counted from its partial index alone.
+    let evidence_scope = if condition.len() == 0 {
+        String::new()
+    } else {
+        format!(
+            "AND evidence.recommendation_id IN (SELECT recommendations.id FROM recommendations \
+             WHERE {cond})"
+        )
+    };
     let sql = format!(
         "SELECT ''::text AS group_key, ''::text AS label, NULL::uuid AS group_id, \
            'all'::text AS group_kind, c.*, \
-           (SELECT count(*) FROM evidence JOIN recommendations \
-              ON recommendations.id = evidence.recommendation_id \
-            WHERE evidence.verification = 'pending' AND {cond}) AS evidence_pending, \
+           (SELECT count(*) FROM evidence WHERE evidence.verification = 'pending' \
+              {evidence_scope}) AS evidence_pending, \
            o.id AS oldest_id, o.key AS oldest_key, o.title AS oldest_title, \
            o.last_activity_at AS oldest_last_activity_at \
          FROM (SELECT {aggregates} FROM recommendations WHERE {cond}) c \

@@ -120,7 +120,7 @@ pub struct PreviewResponse {
     tag = "digests",
     security(("bearer" = ["manager"])),
     params(PreviewQuery),
-    responses((status = 200, description = "The digest, or null fields when nothing qualifies", body = PreviewResponse), Denied, Missing)
+    responses((status = 200, description = "The digest, or null fields when nothing qualifies", body = PreviewResponse), Denied, Rejected, Missing)
 )]
 #[get("/digests/preview")]
 pub async fn get_digest_preview(

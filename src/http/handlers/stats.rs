@@ -16,6 +16,7 @@ use crate::domain::stats::timeline::{self, Interval, Timeline};
 use crate::error::Result;
 use crate::http::AppState;
 use crate::http::auth::Viewer;
+use crate::http::cache::Lookup;
 use crate::http::etag::conditional_body;
 use crate::http::problem::{Denied, Rejected};
 
@@ -70,10 +71,16 @@ where
     F: FnOnce(&mut diesel::PgConnection) -> Result<T> + Send + 'static,
 {
     let key = format!("{}?{}", req.path(), req.query_string());
-    if let Some(body) = state.figures.get(&key) {
+    if let Lookup::Hit(body) = state.figures.get(&key) {
         return conditional_body(req, StatusCode::OK, None, body);
     }
-    let value = db::run(&state.pool, work).await?;
+    let value = match db::run(&state.pool, work).await {
+        Ok(value) => value,
+        Err(e) => {
+            state.figures.abandon(&key);
+            return Err(e);
+        }
+    };
     let body =
         bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?);
     state.figures.put(key, body.clone());
