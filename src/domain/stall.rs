@@ -74,8 +74,19 @@ pub fn sql_threshold(rules: &StallRules) -> String {
 
 /// The same judgement as SQL over `recommendations`, for filters and set-based selections.
 /// It opens with a plain bound on `last_activity_at` (the smallest threshold) so the index on
-/// that column narrows a large table before the per-state threshold is evaluated.
+/// that column narrows a large table before the per-state threshold is evaluated. The cutoffs
+/// are constants computed here, so a scan of a million rows compares timestamps rather than
+/// doing interval arithmetic on each.
 pub fn sql_stalled(rules: &StallRules) -> String {
+    sql_stalled_at(rules, Utc::now())
+}
+
+fn cutoff(now: DateTime<Utc>, days: u32) -> String {
+    let at = now - chrono::Duration::days(i64::from(days));
+    format!("TIMESTAMPTZ '{}'", at.format("%Y-%m-%d %H:%M:%S%.6f+00"))
+}
+
+fn sql_stalled_at(rules: &StallRules, now: DateTime<Utc>) -> String {
     let shortest = [
         rules.pending,
         rules.accepted,
@@ -87,16 +98,30 @@ pub fn sql_stalled(rules: &StallRules) -> String {
     .min()
     .unwrap_or(1);
     format!(
-        "(recommendations.last_activity_at < now() - interval '{shortest} days' \
-         AND NOT {SQL_CLOSED} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < current_date) \
-         AND recommendations.last_activity_at < now() - make_interval(days => {}))",
-        sql_threshold(rules)
+        "(recommendations.last_activity_at < {shortest} \
+         AND NOT {SQL_CLOSED} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < DATE '{today}') \
+         AND recommendations.last_activity_at < (CASE \
+           WHEN recommendations.status = 'in_progress' THEN {in_progress} \
+           WHEN recommendations.status = 'blocked' THEN {blocked} \
+           WHEN recommendations.status = 'partially_implemented' THEN {partially} \
+           WHEN recommendations.response IN ('accepted', 'accepted_in_principle') THEN {accepted} \
+           ELSE {pending} END))",
+        shortest = cutoff(now, shortest),
+        today = now.date_naive(),
+        in_progress = cutoff(now, rules.in_progress),
+        blocked = cutoff(now, rules.blocked),
+        partially = cutoff(now, rules.partially_implemented),
+        accepted = cutoff(now, rules.accepted),
+        pending = cutoff(now, rules.pending),
     )
 }
 
-/// Overdue, as SQL.
+/// Overdue, as SQL (today in UTC, as [`assess`] sees it).
 pub fn sql_overdue() -> String {
-    format!("(recommendations.due_date < current_date AND NOT {SQL_CLOSED})")
+    format!(
+        "(recommendations.due_date < DATE '{}' AND NOT {SQL_CLOSED})",
+        Utc::now().date_naive()
+    )
 }
 
 const SQL_CLOSED: &str = "(recommendations.response = 'rejected' OR recommendations.status IN \

@@ -66,3 +66,30 @@ async fn unknown_routes_get_a_problem_document() {
     assert_eq!(reply.content_type, "application/problem+json");
     assert_eq!(reply.body["type"], "urn:recotrack:problem:not-found");
 }
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz").await;
+    app.get("/healthz").await;
+    app.get("/api/v1/recommendations/00000000-0000-4000-8000-000000000000")
+        .await;
+    app.get("/readyz").await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.content_type.starts_with("text/plain"));
+    let text = metrics.text;
+    assert!(
+        text.contains(
+            r#"recotrack_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
+        ),
+        "{text}"
+    );
+    // Ids never become labels: the route template does.
+    assert!(text.contains(r#"route="/api/v1/recommendations/{id}",status="401"} 1"#));
+    assert!(text.contains("recotrack_http_request_duration_seconds_bucket"));
+    assert!(text.contains("recotrack_db_pool_connections "));
+    assert!(text.contains("recotrack_scheduler_lag_seconds "));
+    let statements = app.statements().await;
+    assert!(statements > 0, "readiness asked the database");
+}

@@ -59,6 +59,16 @@ pub struct Counts {
 
 /// One group's figures: a report, a theme, or an owner (user or team).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "key": "ccg-2017", "label": "Solutions and Approaches to Int'l Win-Win Cooperation on B&R Initiative",
+    "id": "f2bee099-b39a-44a5-9d7f-c0dba7b30021", "kind": "report", "total": 20,
+    "by_status": {"not_started": 10, "in_progress": 7, "partially_implemented": 3,
+    "implemented": 0, "blocked": 0, "not_implemented": 0, "superseded": 0},
+    "awaiting_response": 10, "stalled": 2, "overdue": 0, "implemented_share": 0.0,
+    "evidence_pending_review": 1,
+    "oldest_stalled": {"id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/03",
+    "title": "Improving the top-level design", "last_activity_at": "2026-08-01T09:00:00Z"}
+}))]
 pub struct Group {
     /// Report key, theme, or `user:<id>` / `team:<id>`; empty for items with no theme, and
     /// `unowned` for items with no owner.

@@ -250,6 +250,32 @@ async fn respond(
     )
 }
 
+/// Commits `change` in one transaction, then reads the item it names back on the same
+/// connection: one trip to the pool for the whole request.
+async fn change_and_respond<F>(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    change: F,
+) -> Result<HttpResponse>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> Result<Uuid> + Send + 'static,
+{
+    let rules = state.settings.stall;
+    let item = db::run(&state.pool, move |conn| {
+        let id = diesel::Connection::transaction(conn, change)?;
+        items::get(conn, id, &rules)
+    })
+    .await?;
+    let version = item.rec.version;
+    conditional_json(
+        req,
+        status,
+        Some(version),
+        &RecommendationResponse::from(item),
+    )
+}
+
 /// One recommendation, with its owners and computed stalled/overdue flags.
 ///
 /// The `ETag` starts with the item's version (send it as `If-Match` when changing the item);
@@ -318,8 +344,13 @@ pub async fn create_recommendation(
         target_year: body.target_year,
         due_date: body.due_date,
     };
-    let id = db::transaction(&state.pool, move |conn| edit::create(conn, item, author)).await?;
-    Ok(respond(&state, &req, id, actix_web::http::StatusCode::CREATED).await?)
+    Ok(change_and_respond(
+        &state,
+        &req,
+        actix_web::http::StatusCode::CREATED,
+        move |conn| edit::create(conn, item, author),
+    )
+    .await?)
 }
 
 /// Change a recommendation's fields.
@@ -361,11 +392,12 @@ pub async fn update_recommendation(
         progress_note: body.progress_note,
     };
     let principal = caller.0;
-    db::transaction(&state.pool, move |conn| {
-        edit::update(conn, &principal, id, changes, expected)
-    })
-    .await?;
-    Ok(respond(&state, &req, id, actix_web::http::StatusCode::OK).await?)
+    Ok(
+        change_and_respond(&state, &req, actix_web::http::StatusCode::OK, move |conn| {
+            edit::update(conn, &principal, id, changes, expected).map(|()| id)
+        })
+        .await?,
+    )
 }
 
 /// Move a recommendation along the response or status axis.
@@ -400,17 +432,19 @@ pub async fn create_transition(
     let expected = if_match(&req)?;
     let id = id.into_inner();
     let principal = caller.0;
-    db::transaction(&state.pool, move |conn| {
-        edit::transition(
-            conn,
-            &principal,
-            id,
-            body.axis,
-            &body.to,
-            body.reason,
-            expected,
-        )
-    })
-    .await?;
-    Ok(respond(&state, &req, id, actix_web::http::StatusCode::OK).await?)
+    Ok(
+        change_and_respond(&state, &req, actix_web::http::StatusCode::OK, move |conn| {
+            edit::transition(
+                conn,
+                &principal,
+                id,
+                body.axis,
+                &body.to,
+                body.reason,
+                expected,
+            )
+            .map(|()| id)
+        })
+        .await?,
+    )
 }
