@@ -7,7 +7,8 @@ the release service on it, then per endpoint
   2. wrk at CONNECTIONS connections for DURATION seconds against the API;
   3. pgbench replaying that SQL (one pgbench transaction = one API request's statements) at
      the same concurrency for the same time, as the ceiling.
-Prints requests/s, p50/p99 latency and errors for both, the ratio API/pgbench, and the
+Prints requests/s, p50/p99 latency and errors for both, the ratio API/pgbench, the p99 the
+service itself saw (the bound of its latency histogram bucket, from /metrics), and the
 service's peak memory (VmHWM). Everything runs on loopback and is removed afterwards.
 """
 
@@ -181,6 +182,38 @@ class Service:
         self.log.close()
 
 
+BUCKET = re.compile(r'^recotrack_http_request_duration_seconds_bucket\{le="([^"]+)",method="(\w+)",route="([^"]+)"\} (\d+)$', re.M)
+
+
+def service_buckets(service):
+    """The service's own latency histogram: {(method, route): [(upper bound s, count), ...]}."""
+    text = urllib.request.urlopen(service.base + "/metrics", timeout=10).read().decode()
+    out = {}
+    for le, method, route, n in BUCKET.findall(text):
+        bound = float("inf") if le == "+Inf" else float(le)
+        out.setdefault((method, route), []).append((bound, int(n)))
+    return out
+
+
+def service_p99(before, after):
+    """The bucket bound under which 99% of the requests of the busiest route fell between two
+    scrapes, in ms: the service's own view, next to the load generator's."""
+    best = None
+    for key, buckets in after.items():
+        prior = dict(before.get(key, []))
+        diffs = sorted((b, n - prior.get(b, 0)) for b, n in buckets)
+        total = diffs[-1][1] if diffs else 0
+        if best is None or total > best[0]:
+            best = (total, diffs)
+    if not best or best[0] == 0:
+        return float("nan")
+    total, diffs = best
+    for bound, n in diffs:
+        if n >= 0.99 * total:
+            return bound * 1000
+    return float("inf")
+
+
 def server_log():
     return os.path.join(psql_value(ADMIN, "SHOW data_directory"), "server.log")
 
@@ -282,7 +315,7 @@ WRK_THREADS = 2
 
 def run_wrk(service, path, lua=None, args=(), duration=None, threads=WRK_THREADS):
     # Two threads drive the connections: more would only take CPU from the service on 2 cores.
-    cmd = ["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{duration or DURATION}s", "--latency",
+    cmd = ["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{duration or DURATION}s", "--latency", "--timeout", "10s",
            "-H", "Authorization: Bearer " + service.token]
     if lua:
         cmd += ["-s", lua]
@@ -403,12 +436,14 @@ def main():
                 run_wrk(service, "/", os.path.join(WORK, "get.lua"), [ids], duration=3)
                 for name, probe_request, item, load in endpoints:
                     statements = capture(db, probe_request)
+                    before = service_buckets(service)
                     draw = any_item
                     if name == "transition":
                         statements = transition_replay(statements, item)
                         draw = moving_item
                     script = pgbench_script(statements, item, draw)
                     api = load()
+                    api["service_p99"] = service_p99(before, service_buckets(service))
                     ceiling = run_pgbench(url, script, name.replace(" ", "_"))
                     results.append((size, name, len(statements), api, ceiling))
                     report_line(size, name, len(statements), api, ceiling)
@@ -419,10 +454,10 @@ def main():
         finally:
             psql(ADMIN, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     print("\nsummary (ratio = API requests/s over pgbench transactions/s of the same SQL)")
-    header = f"{'items':>9} {'endpoint':<18} {'stmts':>5} {'API rps':>8} {'p50 ms':>7} {'p99 ms':>7} {'err':>4} {'pg tps':>8} {'pg p99':>7} {'ratio':>6}"
+    header = f"{'items':>9} {'endpoint':<18} {'stmts':>5} {'API rps':>8} {'p50 ms':>7} {'p99 ms':>7} {'svc p99':>8} {'err':>4} {'pg tps':>8} {'pg p99':>7} {'ratio':>6}"
     print(header)
     for size, name, n, api, pg in results:
-        print(f"{size:>9,} {name:<18} {n:>5} {api['rps']:>8.0f} {api['p50']:>7.2f} {api['p99']:>7.2f} "
+        print(f"{size:>9,} {name:<18} {n:>5} {api['rps']:>8.0f} {api['p50']:>7.2f} {api['p99']:>7.2f} {api['service_p99']:>8g} "
               f"{api['errors']:>4} {pg['rps']:>8.0f} {pg['p99']:>7.2f} {api['rps'] / pg['rps']:>6.2f}")
     if os.environ.get("KEEP"):
         print(f"scripts and logs kept in {WORK}")
@@ -446,6 +481,7 @@ def transition_replay(statements, item):
 def report_line(size, name, n, api, pg):
     ratio = api["rps"] / pg["rps"] if pg["rps"] else float("nan")
     print(f"   {name:<18} API {api['rps']:8.0f} req/s p50 {api['p50']:6.2f} ms p99 {api['p99']:6.2f} ms "
+          f"(service: p99 <= {api['service_p99']:g} ms) "
           f"errors {api['errors']:3} | pgbench ({n} statements) {pg['rps']:8.0f} tx/s p99 {pg['p99']:6.2f} ms "
           f"| ratio {ratio:.2f}", flush=True)
 
