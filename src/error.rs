@@ -84,6 +84,13 @@ impl From<diesel::result::Error> for Error {
             {
                 Self::Unavailable(Box::new(e))
             }
+            // 22021: text PostgreSQL cannot store, i.e. a NUL character, which JSON and URLs
+            // can carry; the client's input, not our fault.
+            D::DatabaseError(_, ref info)
+                if info.message().starts_with("invalid byte sequence") =>
+            {
+                Self::invalid("input", "text must not contain NUL (\\u0000) characters")
+            }
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -492,3 +492,37 @@ async fn every_acknowledged_write_survives_a_sigkill() {
         restarted.elapsed()
     );
 }
+
+#[actix_web::test]
+async fn a_nul_character_in_input_is_refused_as_invalid() {
+    // Found by Schemathesis: PostgreSQL cannot store U+0000 and the service answered 500.
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let token = Some(manager.access.as_str());
+    let query = app
+        .call("GET", "/api/v1/stats/cycle-times?theme=a%00b", token, None)
+        .await;
+    assert_eq!(
+        query.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        query.text
+    );
+    assert_eq!(query.body["type"], "urn:recotrack:problem:validation");
+    let body = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            token,
+            Some(json!({"key": "nul-1", "title": "A\u{0}B"})),
+        )
+        .await;
+    assert_eq!(
+        body.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        body.text
+    );
+    let reports = app.call("GET", "/api/v1/reports", token, None).await;
+    assert_eq!(reports.body, json!([]));
+}
