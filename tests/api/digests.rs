@@ -459,3 +459,22 @@ async fn system_changes_leave_an_item_stalled_and_snoozed_items_wait() {
             .any(|e| e["kind"] == "snoozed" && e["reason"] == "Budget year")
     );
 }
+
+#[actix_web::test]
+async fn the_scheduler_stops_when_serve_shuts_down_without_waiting_for_its_next_tick() {
+    let app = TestApp::spawn_with(&[("RECOTRACK__DIGEST__TICK_SECS", "3600".into())]).await;
+    let task = actix_web::rt::spawn(app.scheduler.clone().run_forever());
+    // The first tick runs at once; then the loop waits an hour for the next one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = std::time::Instant::now();
+    app.scheduler.stop();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the loop ended within 5 s of stop()")
+        .expect("the loop did not panic");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+}
