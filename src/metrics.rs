@@ -32,6 +32,12 @@ pub struct OutcomeLabels {
     pub outcome: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TriggerLabels {
+    /// `schedule`, `catch_up` or `manual`, as the run is recorded.
+    pub trigger: String,
+}
+
 type Histograms = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -51,7 +57,7 @@ pub struct Metrics {
     pub db_statements: Counter,
     pool_connections: Gauge,
     pool_idle: Gauge,
-    pub digest_runs: Family<OutcomeLabels, Counter>,
+    pub digest_runs: Family<TriggerLabels, Counter>,
     pub digest_deliveries: Family<OutcomeLabels, Counter>,
     pub scheduler_lag: Gauge<f64, AtomicU64>,
     pub scheduler_ticks: Family<OutcomeLabels, Counter>,
@@ -96,7 +102,7 @@ impl Metrics {
             "Open connections not checked out",
             pool_idle.clone(),
         );
-        let digest_runs = Family::<OutcomeLabels, Counter>::default();
+        let digest_runs = Family::<TriggerLabels, Counter>::default();
         registry.register(
             "digest_runs",
             "Digest periods planned by this instance, by trigger",
@@ -149,6 +155,15 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(seconds);
+    }
+
+    /// Counts one digest run (one period planned) by what started it.
+    pub fn count_run(&self, trigger: &str) {
+        self.digest_runs
+            .get_or_create(&TriggerLabels {
+                trigger: trigger.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts one outcome in a family of outcome counters.

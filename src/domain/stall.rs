@@ -56,20 +56,26 @@ pub fn assess(rules: &StallRules, facts: Facts, now: DateTime<Utc>) -> Assessmen
     }
 }
 
-/// The threshold in days that applies to a row of `recommendations`, as SQL.
-pub fn sql_threshold(rules: &StallRules) -> String {
+/// [`rule`] as a SQL `CASE` over a row of `recommendations`, each rule's threshold written by
+/// `value` (days, or a cutoff time).
+fn sql_by_rule(rules: &StallRules, value: impl Fn(u32) -> String) -> String {
     format!(
         "(CASE WHEN recommendations.status = 'in_progress' THEN {} \
            WHEN recommendations.status = 'blocked' THEN {} \
            WHEN recommendations.status = 'partially_implemented' THEN {} \
            WHEN recommendations.response IN ('accepted', 'accepted_in_principle') THEN {} \
            ELSE {} END)",
-        rules.in_progress,
-        rules.blocked,
-        rules.partially_implemented,
-        rules.accepted,
-        rules.pending,
+        value(rules.in_progress),
+        value(rules.blocked),
+        value(rules.partially_implemented),
+        value(rules.accepted),
+        value(rules.pending),
     )
+}
+
+/// The threshold in days that applies to a row of `recommendations`, as SQL.
+pub fn sql_threshold(rules: &StallRules) -> String {
+    sql_by_rule(rules, |days| days.to_string())
 }
 
 /// The same judgement as SQL over `recommendations`, for filters and set-based selections.
@@ -100,19 +106,10 @@ fn sql_stalled_at(rules: &StallRules, now: DateTime<Utc>) -> String {
     format!(
         "(recommendations.last_activity_at < {shortest} \
          AND NOT {SQL_CLOSED} AND (recommendations.snoozed_until IS NULL OR recommendations.snoozed_until < DATE '{today}') \
-         AND recommendations.last_activity_at < (CASE \
-           WHEN recommendations.status = 'in_progress' THEN {in_progress} \
-           WHEN recommendations.status = 'blocked' THEN {blocked} \
-           WHEN recommendations.status = 'partially_implemented' THEN {partially} \
-           WHEN recommendations.response IN ('accepted', 'accepted_in_principle') THEN {accepted} \
-           ELSE {pending} END))",
+         AND recommendations.last_activity_at < {cutoffs})",
         shortest = cutoff(now, shortest),
         today = now.date_naive(),
-        in_progress = cutoff(now, rules.in_progress),
-        blocked = cutoff(now, rules.blocked),
-        partially = cutoff(now, rules.partially_implemented),
-        accepted = cutoff(now, rules.accepted),
-        pending = cutoff(now, rules.pending),
+        cutoffs = sql_by_rule(rules, |days| cutoff(now, days)),
     )
 }
 

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::domain::auth::jwt::TokenKeys;
 use crate::domain::auth::sessions::{self, LoginLimits};
@@ -26,7 +26,7 @@ pub struct AuthState {
 /// Shared handle to [`AuthState`].
 pub type Auth = Arc<AuthState>;
 
-pub(crate) fn bearer(req: &HttpRequest) -> Result<String, Error> {
+fn bearer(req: &HttpRequest) -> Result<String, Error> {
     let header = req
         .headers()
         .get(AUTHORIZATION)
@@ -43,13 +43,24 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<String, Error> {
     Ok(token.trim().to_owned())
 }
 
-async fn principal(req: HttpRequest, required: Role) -> Result<Principal, Error> {
+/// The caller of this request, looked up once: a middleware that already authenticated it
+/// (the `Idempotency-Key` one) leaves it in the request's extensions.
+pub(crate) async fn caller(req: &HttpRequest) -> Result<Principal, Error> {
+    if let Some(known) = req.extensions().get::<Principal>() {
+        return Ok(*known);
+    }
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| Error::internal("application state missing"))?
         .clone();
-    let token = bearer(&req)?;
+    let token = bearer(req)?;
     let principal = sessions::authenticate(&state.pool, &state.auth.keys, token).await?;
+    req.extensions_mut().insert(principal);
+    Ok(principal)
+}
+
+async fn principal(req: HttpRequest, required: Role) -> Result<Principal, Error> {
+    let principal = caller(&req).await?;
     principal.require(required)?;
     Ok(principal)
 }

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::config::StallRules;
 use crate::db::PgPool;
+use crate::db::enums::wire_name;
 use crate::domain::items::list::{self, ExportRow, Filter, Sort};
 use crate::error::{Error, Result};
 
@@ -45,13 +46,6 @@ const HEADER: [&str; 24] = [
 /// Flush to the client about every 64 KiB.
 const CHUNK: usize = 64 * 1024;
 
-fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// A spreadsheet runs a cell that starts like a formula; a leading `'` keeps text as text.
 fn cell(text: &str) -> String {
     match text.chars().next() {
@@ -70,15 +64,15 @@ fn record(row: ExportRow) -> [String; 24] {
         cell(&r.title),
         cell(&r.body),
         r.themes.join("; "),
-        enum_name(&r.priority),
-        enum_name(&r.response),
-        enum_name(&r.status),
+        wire_name(r.priority),
+        wire_name(r.response),
+        wire_name(r.status),
         r.progress_percent.to_string(),
         cell(&r.progress_note),
         cell(r.target.as_deref().unwrap_or_default()),
         date(r.due_date),
         date(r.original_due_date),
-        enum_name(&r.evidence_stage),
+        wire_name(r.evidence_stage),
         date(r.evidence_as_of),
         cell(&row.owners),
         row.assessment.stalled.to_string(),

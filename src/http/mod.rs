@@ -30,6 +30,9 @@ use crate::config::Settings;
 use crate::db::PgPool;
 use crate::mailer::Mailer;
 
+/// The largest request body accepted (413 beyond), JSON or not.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
 /// A JSON body whose parse error is held back until the caller is authorised, so that an
 /// unauthorised request is refused (401/403) before its body is judged (400).
 pub type Body<T> = Result<web::Json<T>, actix_web::Error>;
@@ -61,9 +64,11 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
     let shutdown = state.settings.server.shutdown_timeout_secs;
     let metrics = state.metrics.clone();
     let state = web::Data::new(state);
-    let methods = web::Data::new(methods::MethodTable::from_document(&openapi::document()));
+    // Built once: every worker serves the same document and answers 405s from it.
+    let document = openapi::document();
+    let methods = web::Data::new(methods::MethodTable::from_document(&document));
     let server = HttpServer::new(move || {
-        let (app, api) = App::new()
+        let (app, _) = App::new()
             .into_utoipa_app()
             .openapi(openapi::base())
             .app_data(state.clone())
@@ -73,52 +78,52 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .app_data(problem::path_config())
             .configure(handlers::routes)
             .split_for_parts();
-        app.service(
-            SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::finish(api)),
-        )
-        .default_service(web::to(problem::no_route))
-        .wrap(from_fn(idempotency::middleware))
-        .wrap(from_fn(limits::middleware))
-        // Inside the logger, so the id it assigned is there to echo.
-        .wrap_fn(|req, srv| {
-            let id = req
-                .extensions()
-                .get::<tracing_actix_web::RequestId>()
-                .copied();
-            let response = srv.call(req);
-            async move {
-                let mut response = response.await?;
-                if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-                    response
-                        .headers_mut()
-                        .insert(HeaderName::from_static("x-request-id"), value);
-                }
-                Ok(response)
-            }
-        })
-        .wrap(TracingLogger::default())
-        .wrap_fn({
-            let metrics = metrics.clone();
-            move |req, srv| {
-                let started = Instant::now();
-                let method = req.method().as_str().to_owned();
-                let route = req
-                    .match_pattern()
-                    .unwrap_or_else(|| "unmatched".to_owned());
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
+            .default_service(web::to(problem::no_route))
+            .wrap(from_fn(idempotency::middleware))
+            .wrap(from_fn(limits::middleware))
+            // Inside the logger, so the id it assigned is there to echo.
+            .wrap_fn(|req, srv| {
+                let id = req
+                    .extensions()
+                    .get::<tracing_actix_web::RequestId>()
+                    .copied();
                 let response = srv.call(req);
-                let metrics = metrics.clone();
                 async move {
-                    let response = response.await?;
-                    metrics.observe_request(
-                        &method,
-                        &route,
-                        response.status().as_u16(),
-                        started.elapsed().as_secs_f64(),
-                    );
+                    let mut response = response.await?;
+                    if let Some(value) =
+                        id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
                     Ok(response)
                 }
-            }
-        })
+            })
+            .wrap(TracingLogger::default())
+            .wrap_fn({
+                let metrics = metrics.clone();
+                move |req, srv| {
+                    let started = Instant::now();
+                    let method = req.method().as_str().to_owned();
+                    let route = req
+                        .match_pattern()
+                        .unwrap_or_else(|| "unmatched".to_owned());
+                    let response = srv.call(req);
+                    let metrics = metrics.clone();
+                    async move {
+                        let response = response.await?;
+                        metrics.observe_request(
+                            &method,
+                            &route,
+                            response.status().as_u16(),
+                            started.elapsed().as_secs_f64(),
+                        );
+                        Ok(response)
+                    }
+                }
+            })
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

@@ -81,7 +81,7 @@ pub fn document_json() -> Result<String, serde_json::Error> {
 
 /// What every write operation shares and no handler repeats: `Idempotency-Key` on `POST`, and
 /// the 429 of the per-client write limit.
-pub fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type};
     let key = ParameterBuilder::new()

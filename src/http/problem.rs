@@ -220,7 +220,7 @@ impl ResponseError for Error {
 /// Body of malformed JSON requests.
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(1 << 20)
+        .limit(crate::http::MAX_BODY_BYTES)
         .error_handler(|err, _req: &HttpRequest| {
             let problem = match &err {
                 JsonPayloadError::OverflowKnownLength { .. }

@@ -88,15 +88,9 @@ impl Scheduler {
             deliveries::plan(conn, &context, &schedules, &renderer, Utc::now(), trigger)
         })
         .await?;
-        let trigger_name = match trigger {
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        };
-        Metrics::count(
-            &self.metrics.digest_runs,
-            trigger_name,
-            planned.periods.len() as u64,
-        );
+        for run_trigger in &planned.triggers {
+            self.metrics.count_run(run_trigger);
+        }
         let (sent, failed) = self.deliver_due().await?;
         // Housekeeping rides along: old login rate-limit windows are of no further use.
         db::run(&self.pool, crate::domain::auth::rate_limit::prune).await?;

@@ -138,6 +138,9 @@ pub struct PlanSummary {
     pub periods: Vec<String>,
     pub deliveries: usize,
     pub escalations: usize,
+    /// What started each period's run (`schedule`, `catch_up`, `manual`), as recorded.
+    #[serde(skip)]
+    pub triggers: Vec<&'static str>,
 }
 
 /// What started a run.
@@ -236,6 +239,7 @@ pub fn plan(
                 .execute(conn)?;
             summary.deliveries += created;
             summary.periods.push(period.key);
+            summary.triggers.push(trigger);
         }
         Ok(summary)
     })

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Condition, STATUSES, Scope};
+use super::{Condition, STATUS_CHANGES_CTE, STATUSES, Scope, scoped_cte};
 use crate::error::Result;
 
 /// The distribution of a duration, in days.
@@ -59,8 +59,7 @@ struct Row {
 pub fn cycle_times(conn: &mut PgConnection, scope: &Scope) -> Result<CycleTimes> {
     let condition = Condition::of(scope);
     let sql = format!(
-        "WITH scoped AS (SELECT recommendations.id, recommendations.created_at \
-           FROM recommendations WHERE {cond}), \
+        "WITH {scoped}, \
          events AS (SELECT h.* FROM history_events h JOIN scoped s ON s.id = h.recommendation_id \
            WHERE (h.kind = 'transition' AND h.field IN ('status', 'response')) \
               OR h.kind = 'seeded_state'), \
@@ -74,12 +73,7 @@ pub fn cycle_times(conn: &mut PgConnection, scope: &Scope) -> Result<CycleTimes>
            GROUP BY 1), \
          cycle AS (SELECT extract(epoch FROM i.at - a.at)::float8 / 86400 AS days \
            FROM accepted a JOIN implemented i USING (id) WHERE i.at >= a.at), \
-         changes AS ( \
-           SELECT s.id, s.created_at AS at, 0 AS seq, 'not_started'::text AS status FROM scoped s \
-           UNION ALL \
-           SELECT recommendation_id, at, seq, \
-             CASE WHEN kind = 'seeded_state' THEN after ->> 'status' ELSE after #>> '{{}}' END \
-           FROM events WHERE field = 'status' OR kind = 'seeded_state'), \
+         {STATUS_CHANGES_CTE}, \
          stays AS (SELECT status, extract(epoch FROM \
              coalesce(lead(at) OVER (PARTITION BY id ORDER BY at, seq), now()) - at)::float8 / 86400 \
              AS days FROM changes) \
@@ -90,7 +84,7 @@ pub fn cycle_times(conn: &mut PgConnection, scope: &Scope) -> Result<CycleTimes>
          SELECT status, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY days), \
            percentile_cont(0.9) WITHIN GROUP (ORDER BY days), avg(days) \
          FROM stays GROUP BY status",
-        cond = condition.sql,
+        scoped = scoped_cte(&condition.sql),
     );
     let rows: Vec<Row> = condition.query(sql).load(conn)?;
     let durations = |row: Option<&Row>| Durations {

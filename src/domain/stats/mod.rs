@@ -92,6 +92,26 @@ impl Condition {
     }
 }
 
+/// The items in scope, as the CTE `scoped(id, created_at)`; `{cond}` is a [`Condition`].
+pub(crate) fn scoped_cte(cond: &str) -> String {
+    format!(
+        "scoped AS (SELECT recommendations.id, recommendations.created_at \
+         FROM recommendations WHERE {cond})"
+    )
+}
+
+/// Each scoped item's status over time, as the CTE `changes(id, at, seq, status,
+/// is_transition)`: `not_started` at creation, then every recorded status move or seeded state.
+pub(crate) const STATUS_CHANGES_CTE: &str = "changes AS ( \
+       SELECT s.id, s.created_at AS at, 0 AS seq, 'not_started'::text AS status, \
+         false AS is_transition FROM scoped s \
+       UNION ALL \
+       SELECT h.recommendation_id, h.at, h.seq, \
+         CASE WHEN h.kind = 'seeded_state' THEN h.after ->> 'status' ELSE h.after #>> '{}' END, \
+         h.kind = 'transition' \
+       FROM history_events h JOIN scoped s ON s.id = h.recommendation_id \
+       WHERE (h.kind = 'transition' AND h.field = 'status') OR h.kind = 'seeded_state')";
+
 /// The statuses, in workflow order, as SQL literals and names.
 pub(crate) const STATUSES: [&str; 7] = [
     "not_started",

@@ -3,12 +3,12 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
+use diesel::sql_types::{Array, BigInt, Date, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::counts::StatusCounts;
-use super::{Condition, STATUSES, Scope};
+use super::{Condition, STATUS_CHANGES_CTE, STATUSES, Scope, scoped_cte};
 use crate::error::{Error, Result};
 
 /// The length of one period.
@@ -112,17 +112,17 @@ struct Row {
     period_end: NaiveDate,
     #[diesel(sql_type = BigInt)]
     total: i64,
-    #[diesel(sql_type = Text)]
-    standing: String,
+    #[diesel(sql_type = Array<BigInt>)]
+    standing: Vec<i64>,
     #[diesel(sql_type = BigInt)]
     transitions: i64,
-    #[diesel(sql_type = Text)]
-    moved: String,
+    #[diesel(sql_type = Array<BigInt>)]
+    moved: Vec<i64>,
 }
 
-/// Reads `a,b,c` counts in the order of `STATUSES`, as the statement writes them.
-fn status_counts(raw: &str) -> StatusCounts {
-    let mut n = raw.split(',').map(|v| v.parse::<i64>().unwrap_or(0));
+/// Reads counts in the order of `STATUSES`, as the statement writes them.
+fn status_counts(counts: &[i64]) -> StatusCounts {
+    let mut n = counts.iter().copied();
     let mut next = || n.next().unwrap_or(0);
     StatusCounts {
         not_started: next(),
@@ -136,11 +136,11 @@ fn status_counts(raw: &str) -> StatusCounts {
 }
 
 fn per_status(column: &str) -> String {
-    STATUSES
+    let counts: Vec<String> = STATUSES
         .iter()
         .map(|s| format!("count(*) FILTER (WHERE {column} = '{s}')"))
-        .collect::<Vec<_>>()
-        .join(" || ',' || ")
+        .collect();
+    format!("ARRAY[{}]", counts.join(", "))
 }
 
 /// Status counts per `interval` from `from` to `to` (inclusive) for the items in `scope`.
@@ -170,27 +170,17 @@ pub fn timeline(
              (p + ${p_step}::interval)::timestamp AT TIME ZONE 'UTC' AS end_at, \
              p::timestamp AT TIME ZONE 'UTC' AS start_at \
            FROM generate_series(${p_from}::date, ${p_to}::date, ${p_step}::interval) p), \
-         scoped AS (SELECT recommendations.id, recommendations.created_at FROM recommendations \
-           WHERE {cond}), \
-         changes AS ( \
-           SELECT s.id, s.created_at AS at, 0::bigint AS seq, 'not_started'::text AS status, \
-             false AS is_transition FROM scoped s \
-           UNION ALL \
-           SELECT h.recommendation_id, h.at, h.seq, \
-             CASE WHEN h.kind = 'seeded_state' THEN h.after ->> 'status' ELSE h.after #>> '{{}}' END, \
-             h.kind = 'transition' \
-           FROM history_events h JOIN scoped s ON s.id = h.recommendation_id \
-           WHERE (h.kind = 'transition' AND h.field = 'status') OR h.kind = 'seeded_state'), \
+         {scoped}, {STATUS_CHANGES_CTE}, \
          spans AS ( \
            SELECT id, at, status, lead(at) OVER (PARTITION BY id ORDER BY at, seq) AS until \
            FROM changes), \
          standing AS ( \
-           SELECT p.period_start, count(spans.id) AS total, ({standing}) AS standing \
+           SELECT p.period_start, count(spans.id) AS total, {standing} AS standing \
            FROM periods p LEFT JOIN spans ON spans.at < p.end_at \
              AND (spans.until IS NULL OR spans.until >= p.end_at) \
            GROUP BY p.period_start), \
          moved AS ( \
-           SELECT p.period_start, count(c.id) AS transitions, ({moved}) AS moved \
+           SELECT p.period_start, count(c.id) AS transitions, {moved} AS moved \
            FROM periods p LEFT JOIN changes c ON c.is_transition \
              AND c.at >= p.start_at AND c.at < p.end_at \
            GROUP BY p.period_start) \
@@ -198,7 +188,7 @@ pub fn timeline(
            moved.transitions, moved.moved \
          FROM periods p JOIN standing USING (period_start) JOIN moved USING (period_start) \
          ORDER BY p.period_start",
-        cond = condition.sql,
+        scoped = scoped_cte(&condition.sql),
         standing = per_status("spans.status"),
         moved = per_status("c.status"),
     );
@@ -263,7 +253,7 @@ mod tests {
 
     #[test]
     fn counts_are_read_in_workflow_order() {
-        let c = status_counts("1,2,3,4,5,6,7");
+        let c = status_counts(&[1, 2, 3, 4, 5, 6, 7]);
         assert_eq!((c.not_started, c.implemented, c.superseded), (1, 4, 7));
     }
 }
