@@ -133,6 +133,7 @@ class Service:
             RECOTRACK__SERVER__PORT=str(self.port),
             RECOTRACK__SERVER__BASE_URL=self.base,
             RECOTRACK__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret-0",
+            RECOTRACK__HISTORY__KEY="bench-history-key-bench-history-key-00",
             RECOTRACK__AUTH__ACCESS_TTL_SECS="14400",
             RECOTRACK__LOG__FILTER="warn",
             RECOTRACK__EMAIL__OUTBOX_DIR=os.path.join(WORK, "outbox"),

@@ -45,6 +45,7 @@ baseline=$(elapsed "$baseline_start")
 
 export RECOTRACK__DATABASE__URL="$url"
 export RECOTRACK__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret-0"
+export RECOTRACK__HISTORY__KEY="bench-history-key-bench-history-key-00"
 export RECOTRACK__LOG__FILTER="${RECOTRACK__LOG__FILTER:-warn}"
 export RECOTRACK__EMAIL__OUTBOX_DIR="$(mktemp -d)"
 /usr/bin/time -f "%e %M" -o /tmp/digest-bench.$$ target/release/recotrack digest run --dry-run > /tmp/digest-out.$$

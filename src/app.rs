@@ -83,6 +83,7 @@ pub fn seed(settings: &Settings, database: &Database) -> anyhow::Result<seed::Su
     } else {
         None
     };
+    install_history_keys(settings)?;
     let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
     let summary = seed::load(&mut conn, &files, demo.as_ref())?;
     tracing::info!(
@@ -180,6 +181,93 @@ pub fn import(
     })?)
 }
 
+/// Seals chains that still end in events hashed before keys were introduced (see
+/// `history::rekey_legacy`); logs what it did.
+pub fn reanchor_legacy_history(settings: &Settings, url: &str) -> anyhow::Result<()> {
+    install_history_keys(settings)?;
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    let (sealed, refused) = crate::domain::history::rekey_legacy(&mut conn)?;
+    if sealed + refused > 0 {
+        tracing::warn!(
+            sealed,
+            refused,
+            "legacy history re-anchored with the current key"
+        );
+    }
+    Ok(())
+}
+
+/// `recotrack history verify`: checks every item's chain, head and replay, and every recorded
+/// anchor; returns a report and whether everything held.
+pub fn history_verify(settings: &Settings, url: &str) -> anyhow::Result<(String, bool)> {
+    use crate::domain::history::anchor;
+    use std::fmt::Write;
+    install_history_keys(settings)?;
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    let integrity = anchor::check_everything(&mut conn, 366)?;
+    let mut out = String::new();
+    for (key, id, verdict) in &integrity.broken {
+        writeln!(out, "BROKEN {key} ({id}):")?;
+        for problem in &verdict.problems {
+            writeln!(out, "  {problem}")?;
+        }
+    }
+    for (recorded, matches) in &integrity.anchors {
+        if !matches {
+            writeln!(
+                out,
+                "ANCHOR MISMATCH {}: the chains no longer give {}",
+                recorded.day, recorded.digest
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "{} items checked, {} broken; {} anchors checked, {} mismatched",
+        integrity.items_checked,
+        integrity.broken.len(),
+        integrity.anchors.len(),
+        integrity.anchors.iter().filter(|(_, m)| !m).count()
+    )?;
+    Ok((out, integrity.intact()))
+}
+
+/// `recotrack history anchor`: records today's anchor if due, and prints the newest ones (day,
+/// digest), for a copy kept outside the database.
+pub fn history_anchor(
+    settings: &Settings,
+    url: &str,
+    check: Option<(chrono::NaiveDate, String)>,
+) -> anyhow::Result<(String, bool)> {
+    use crate::domain::history::anchor;
+    use std::fmt::Write;
+    install_history_keys(settings)?;
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    let mut out = String::new();
+    if let Some((day, digest)) = check {
+        let matches = anchor::check_outside_copy(&mut conn, day, &digest)?;
+        writeln!(
+            out,
+            "{day} {digest}: {}",
+            if matches {
+                "matches the history as of that midnight"
+            } else {
+                "DOES NOT MATCH the history as of that midnight"
+            }
+        )?;
+        return Ok((out, matches));
+    }
+    anchor::record_due(&mut conn, chrono::Utc::now())?;
+    for a in anchor::latest(&mut conn, 7)? {
+        writeln!(
+            out,
+            "{}\t{}\titems={}\tevents={}",
+            a.day, a.digest, a.items, a.events
+        )?;
+    }
+    Ok((out, true))
+}
+
 /// `recotrack user create`: one account, with a password.
 pub fn create_user(
     url: &str,
@@ -207,6 +295,7 @@ pub fn list_users(url: &str) -> anyhow::Result<Vec<User>> {
 
 /// Builds what the handlers share: the pool and the mailer.
 pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppState> {
+    install_history_keys(&settings)?;
     let metrics = Metrics::new();
     let pool = db::build_pool(
         database_url,
@@ -245,15 +334,31 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
     })
 }
 
-/// The HS256 secret: configured, or (for the local cluster only, where config validation allows
-/// it to be empty) a random one kept beside the cluster's data so sessions survive restarts.
-fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
-    let configured = settings.auth.jwt_secret.expose_secret();
-    if !configured.is_empty() || settings.auth.jwt_algorithm != JwtAlgorithm::HS256 {
-        return Ok(configured.as_bytes().to_vec());
-    }
+/// Installs the history keyring this process hashes and verifies with: `history.key` (and
+/// `history.previous_keys`), or for the local cluster a random key kept beside it.
+pub fn install_history_keys(settings: &Settings) -> anyhow::Result<()> {
+    use crate::domain::history::keys::{self, HistoryKey, Keyring};
+    let configured = settings.history.key.expose_secret();
+    let current = if configured.is_empty() {
+        HistoryKey::new(&local_secret(settings, ".history-key")?)?
+    } else {
+        HistoryKey::new(configured.as_bytes())?
+    };
+    let previous = settings
+        .history
+        .previous_keys
+        .iter()
+        .map(|k| HistoryKey::new(k.expose_secret().as_bytes()))
+        .collect::<Result<Vec<_>, _>>()?;
+    keys::install(Keyring { current, previous });
+    Ok(())
+}
+
+/// A random secret kept in `<local_dir><suffix>` (mode 0600), made on first use. Only for the
+/// private local cluster: configuration validation requires real secrets with a database URL.
+fn local_secret(settings: &Settings, suffix: &str) -> anyhow::Result<Vec<u8>> {
     let mut path = settings.database.local_dir.clone().into_os_string();
-    path.push(".jwt-secret");
+    path.push(suffix);
     let path = std::path::PathBuf::from(path);
     if let Ok(existing) = std::fs::read_to_string(&path)
         && existing.trim().len() >= 32
@@ -269,6 +374,16 @@ fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     Ok(secret.into_bytes())
 }
 
+/// The HS256 secret: configured, or (for the local cluster only, where config validation allows
+/// it to be empty) a random one kept beside the cluster's data so sessions survive restarts.
+fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let configured = settings.auth.jwt_secret.expose_secret();
+    if !configured.is_empty() || settings.auth.jwt_algorithm != JwtAlgorithm::HS256 {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    local_secret(settings, ".jwt-secret")
+}
+
 /// `recotrack serve`: migrate, then answer HTTP until SIGINT or SIGTERM, then stop the local
 /// cluster if this process started it.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -280,6 +395,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         local = database.is_local(),
         "database ready"
     );
+    reanchor_legacy_history(&settings, database.url())?;
     if settings.seed.on_start {
         seed(&settings, &database)?;
     }

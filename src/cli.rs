@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DigestAction,
     },
+    /// Check the tamper-evident history: every item's chain, and the daily anchors.
+    History {
+        #[command(subcommand)]
+        action: HistoryAction,
+    },
     /// Run a command against a throwaway PostgreSQL cluster (the test suite uses this).
     ///
     /// The cluster holds a migrated template database; the command gets
@@ -99,5 +104,22 @@ pub enum DigestAction {
         /// Only print who would get which digest now; change nothing, send nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Check every item's hash chain, its head and a replay of its events, and recompute every
+    /// recorded daily anchor; list what is broken. Exits 1 if anything is.
+    Verify,
+    /// Record today's anchor if it is due and print the newest ones (day and digest), to keep a
+    /// copy outside the database; with --day and --digest, check such a copy instead.
+    Anchor {
+        /// The day of a digest kept outside the database (YYYY-MM-DD).
+        #[arg(long, requires = "digest")]
+        day: Option<chrono::NaiveDate>,
+        /// The digest kept for --day.
+        #[arg(long, requires = "day")]
+        digest: Option<String>,
     },
 }

@@ -34,6 +34,18 @@ pub struct Settings {
     pub stall: StallRules,
     pub digest: DigestSettings,
     pub stats: StatsSettings,
+    pub history: HistorySettings,
+}
+
+/// The keys of the history's hash chains (HMAC-SHA-256). Never stored in the database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySettings {
+    /// Hashes new events. Empty means, for the local cluster only, a random key kept in
+    /// `<local_dir>.history-key`.
+    pub key: SecretString,
+    /// Earlier keys, still needed to verify the events they hashed (key rotation).
+    pub previous_keys: Vec<SecretString>,
 }
 
 /// Dashboard figures.
@@ -295,6 +307,27 @@ impl Settings {
                 }
             }
         }
+        let history_key = self.history.key.expose_secret();
+        if self.database.external_url().is_some() && history_key.is_empty() {
+            return key(
+                "history.key",
+                "is required when database.url is set (at least 32 random bytes, kept out of the database)",
+            );
+        }
+        if !history_key.is_empty() && history_key.len() < 32 {
+            return key("history.key", "must be at least 32 bytes long");
+        }
+        if self
+            .history
+            .previous_keys
+            .iter()
+            .any(|k| k.expose_secret().len() < 32)
+        {
+            return key(
+                "history.previous_keys",
+                "each must be at least 32 bytes long",
+            );
+        }
         if !(60..=86_400).contains(&auth.access_ttl_secs) {
             return key("auth.access_ttl_secs", "must be between 60 and 86400");
         }
@@ -397,6 +430,10 @@ mod tests {
                 "RECOTRACK__AUTH__JWT_SECRET",
                 "0123456789abcdef0123456789abcdef",
             ),
+            (
+                "RECOTRACK__HISTORY__KEY",
+                "fedcba9876543210fedcba9876543210",
+            ),
         ]))
         .expect("valid");
         assert_eq!(settings.server.port, 9191);
@@ -446,6 +483,20 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_database_needs_a_history_key_of_its_own() {
+        let message = error_of(&[
+            ("DATABASE_URL", "postgres://u:p@127.0.0.1/x"),
+            (
+                "RECOTRACK__AUTH__JWT_SECRET",
+                "0123456789abcdef0123456789abcdef",
+            ),
+        ]);
+        assert!(message.contains("history.key"), "{message}");
+        let message = error_of(&[("RECOTRACK__HISTORY__KEY", "short")]);
+        assert!(message.contains("history.key"), "{message}");
+    }
+
+    #[test]
     fn the_database_url_is_never_printed() {
         let settings = Settings::load_from(&env(&[
             ("DATABASE_URL", "postgres://u:hunter2@127.0.0.1/x"),
@@ -453,10 +504,15 @@ mod tests {
                 "RECOTRACK__AUTH__JWT_SECRET",
                 "correct-horse-battery-staple-0123456789",
             ),
+            (
+                "RECOTRACK__HISTORY__KEY",
+                "tr0ub4dor-and-3-more-words-0123456789",
+            ),
         ]))
         .expect("valid");
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains("correct-horse"));
+        assert!(!printed.contains("tr0ub4dor"));
     }
 }

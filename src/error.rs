@@ -29,6 +29,9 @@ pub enum Error {
     /// `If-Match` named a version that is no longer current; nothing was changed (412).
     #[error("the item changed since version {expected}; it is now at version {current}")]
     PreconditionFailed { expected: i32, current: i32 },
+    /// The change must say which version it is based on (`If-Match`) and did not (428).
+    #[error("precondition required: {0}")]
+    PreconditionRequired(&'static str),
     /// The workflow does not allow this move from where the item stands (409).
     #[error("{detail}")]
     Transition {

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use recotrack::cli::{Cli, Command, DigestAction, UserAction};
+use recotrack::cli::{Cli, Command, DigestAction, HistoryAction, UserAction};
 use recotrack::config::Settings;
 use recotrack::http::openapi;
 use recotrack::{app, telemetry};
@@ -74,6 +74,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             if commit {
                 let database = app::Database::open(&settings)?;
                 app::migrate(database.url())?;
+                app::install_history_keys(&settings)?;
                 for key in app::import(database.url(), &report, &points)? {
                     println!("created {key}");
                 }
@@ -87,6 +88,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let database = app::Database::open(&settings)?;
             app::migrate(database.url())?;
             print!("{}", app::digest_run(settings, &database, dry_run).await?);
+        }
+        Command::History { action } => {
+            let database = app::Database::open(&settings)?;
+            app::migrate(database.url())?;
+            let (report, ok) = match action {
+                HistoryAction::Verify => app::history_verify(&settings, database.url())?,
+                HistoryAction::Anchor { day, digest } => {
+                    app::history_anchor(&settings, database.url(), day.zip(digest))?
+                }
+            };
+            print!("{report}");
+            if !ok {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Sandbox { command } => {
             let status = app::sandbox(&command).await?;

@@ -236,6 +236,8 @@ pub struct Evidence {
     pub reviewed_at: Option<DateTime<Utc>>,
     pub review_note: Option<String>,
     pub version: i32,
+    /// Everyone who submitted or edited any version; none of them may review it.
+    pub editors: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -251,6 +253,7 @@ pub struct NewEvidence {
     pub observed_on: Option<NaiveDate>,
     pub rationale: String,
     pub submitted_by: Option<Uuid>,
+    pub editors: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -279,6 +282,8 @@ pub struct HistoryEvent {
     pub after: Option<serde_json::Value>,
     pub prev_hash: String,
     pub hash: String,
+    /// The key the hash was made with; `None` for plain SHA-256 events from before keyed hashes.
+    pub key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -296,4 +301,5 @@ pub struct NewHistoryEvent {
     pub after: Option<serde_json::Value>,
     pub prev_hash: String,
     pub hash: String,
+    pub key_id: Option<String>,
 }

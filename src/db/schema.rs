@@ -149,6 +149,7 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamptz>,
         review_note -> Nullable<Text>,
         version -> Int4,
+        editors -> Array<Uuid>,
     }
 }
 
@@ -170,6 +171,26 @@ diesel::table! {
         after -> Nullable<Jsonb>,
         prev_hash -> Text,
         hash -> Text,
+        key_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    history_heads (recommendation_id) {
+        recommendation_id -> Uuid,
+        seq -> Int4,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    history_anchors (day) {
+        day -> Date,
+        as_of -> Timestamptz,
+        items -> Int4,
+        events -> Int8,
+        digest -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -345,6 +366,7 @@ diesel::joinable!(history_events -> recommendations (recommendation_id));
 diesel::joinable!(recommendation_owners -> recommendations (recommendation_id));
 diesel::joinable!(recommendation_owners -> teams (team_id));
 diesel::joinable!(recommendation_owners -> users (user_id));
+diesel::joinable!(history_heads -> recommendations (recommendation_id));
 diesel::joinable!(recommendations -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(report_managers -> reports (report_id));
@@ -360,7 +382,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_runs,
     escalations,
     evidence,
+    history_anchors,
     history_events,
+    history_heads,
     idempotency_keys,
     rate_limit_buckets,
     recommendation_owners,

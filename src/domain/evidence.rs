@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::enums::{EvidenceKind, EvidenceStage, Role, Verification};
+use crate::db::enums::{EvidenceKind, EvidenceStage, Role, Status, Verification};
 use crate::db::models::{Evidence, NewEvidence};
 use crate::db::schema::{evidence, recommendations};
 use crate::domain::auth::Principal;
@@ -56,7 +56,15 @@ fn validate(input: &EvidenceInput) -> Result<()> {
 
 /// Recomputes the item's evidence stage: `verified` once any evidence is accepted (as of the
 /// newest accepted observation), `claimed` while some awaits review, else `none`.
-pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<()> {
+///
+/// Returns what history must record besides the caller's own event: when an implemented item
+/// loses its last accepted evidence it keeps its status (a person decides what happens next)
+/// but the loss is recorded as `evidence_lapsed`, and digests report it.
+pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Change>> {
+    let (status, before): (Status, EvidenceStage) = recommendations::table
+        .find(item)
+        .select((recommendations::status, recommendations::evidence_stage))
+        .first(conn)?;
     let rows: Vec<(
         Verification,
         Option<NaiveDate>,
@@ -94,11 +102,30 @@ pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<()> {
             recommendations::evidence_as_of.eq(as_of),
         ))
         .execute(conn)?;
-    Ok(())
+    let lapsed = status == Status::Implemented
+        && before == EvidenceStage::Verified
+        && stage != EvidenceStage::Verified;
+    Ok(if lapsed {
+        vec![
+            Change::new("evidence_lapsed")
+                .field("evidence_stage", json!(before), json!(stage))
+                .reason(Some(
+                    "implemented, but no accepted evidence remains behind it".into(),
+                )),
+        ]
+    } else {
+        Vec::new()
+    })
 }
 
+/// What history keeps of a version: all of its content, so a review can be traced to the exact
+/// text that was accepted.
 fn snapshot(e: &Evidence) -> serde_json::Value {
-    json!({"evidence_id": e.id, "kind": e.kind, "title": e.title, "verification": e.verification})
+    json!({
+        "evidence_id": e.id, "version": e.version, "kind": e.kind, "title": e.title,
+        "url": e.url, "excerpt": e.excerpt, "source": e.source, "observed_on": e.observed_on,
+        "rationale": e.rationale, "verification": e.verification,
+    })
 }
 
 /// Adds evidence to an item (owners and managers); it awaits review.
@@ -123,17 +150,14 @@ pub fn add(
             observed_on: input.observed_on,
             rationale: input.rationale,
             submitted_by: principal.user_id(),
+            editors: principal.user_id().into_iter().collect(),
         })
         .returning(Evidence::as_returning())
         .get_result(conn)?;
-    refresh_stage(conn, item)?;
+    let mut log = vec![Change::new("evidence_added").after(snapshot(&row))];
+    log.extend(refresh_stage(conn, item)?);
     let author = Author::from(principal);
-    history::append(
-        conn,
-        item,
-        author,
-        vec![Change::new("evidence_added").after(snapshot(&row))],
-    )?;
+    history::append(conn, item, author, log)?;
     items::touch(conn, item, author)?;
     Ok(row)
 }
@@ -165,36 +189,41 @@ fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Evidence> {
         .first(conn)?)
 }
 
-/// Submitters may change or withdraw their evidence while it awaits review; managers always.
+/// Submitters (while they may still work on the item) and managers may change or withdraw
+/// evidence, whatever its review state: a change makes a new version that awaits review again.
 fn may_edit(conn: &mut PgConnection, principal: &Principal, row: &Evidence) -> Result<()> {
     if principal.role.at_least(Role::Manager) {
         return Ok(());
     }
     items::authorize(conn, principal, row.recommendation_id, Scope::Work)?;
-    if row.submitted_by != principal.user_id() || row.submitted_by.is_none() {
+    if row.submitted_by.is_none() || row.submitted_by != principal.user_id() {
         return Err(Error::Forbidden(
             "only its submitter or a manager may change this evidence".into(),
-        ));
-    }
-    if row.verification != Verification::Pending {
-        return Err(Error::Conflict(
-            "reviewed evidence can only be changed by a manager".into(),
         ));
     }
     Ok(())
 }
 
-/// Replaces the description of a piece of evidence. A change sends accepted evidence back to
-/// review unless a manager makes it.
+/// Replaces the description of a piece of evidence with a new version. Whoever makes it
+/// becomes one of its editors (who may never review it), and the new version awaits review
+/// whatever the old one's verdict was: a review covers the content it saw, nothing later.
 pub fn update(
     conn: &mut PgConnection,
     principal: &Principal,
     id: Uuid,
     input: EvidenceInput,
+    expected_version: Option<i32>,
 ) -> Result<Evidence> {
     let row = lock(conn, id)?;
     may_edit(conn, principal, &row)?;
+    items::check_version(expected_version, row.version)?;
     validate(&input)?;
+    let mut editors = row.editors.clone();
+    if let Some(editor) = principal.user_id()
+        && !editors.contains(&editor)
+    {
+        editors.push(editor);
+    }
     let updated: Evidence = diesel::update(evidence::table.find(id))
         .set((
             evidence::kind.eq(input.kind),
@@ -205,20 +234,22 @@ pub fn update(
             evidence::observed_on.eq(input.observed_on),
             evidence::rationale.eq(&input.rationale),
             evidence::version.eq(evidence::version + 1),
+            evidence::editors.eq(&editors),
+            evidence::verification.eq(Verification::Pending),
+            evidence::reviewed_by.eq(None::<Uuid>),
+            evidence::reviewed_at.eq(None::<chrono::DateTime<Utc>>),
+            evidence::review_note.eq(None::<String>),
         ))
         .returning(Evidence::as_returning())
         .get_result(conn)?;
+    let mut log = vec![
+        Change::new("evidence_updated")
+            .before(snapshot(&row))
+            .after(snapshot(&updated)),
+    ];
+    log.extend(refresh_stage(conn, row.recommendation_id)?);
     let author = Author::from(principal);
-    history::append(
-        conn,
-        row.recommendation_id,
-        author,
-        vec![
-            Change::new("evidence_updated")
-                .before(snapshot(&row))
-                .after(snapshot(&updated)),
-        ],
-    )?;
+    history::append(conn, row.recommendation_id, author, log)?;
     items::touch(conn, row.recommendation_id, author)?;
     Ok(updated)
 }
@@ -228,22 +259,21 @@ pub fn delete(conn: &mut PgConnection, principal: &Principal, id: Uuid) -> Resul
     let row = lock(conn, id)?;
     may_edit(conn, principal, &row)?;
     diesel::delete(evidence::table.find(id)).execute(conn)?;
-    refresh_stage(conn, row.recommendation_id)?;
+    let mut log = vec![Change::new("evidence_removed").before(snapshot(&row))];
+    log.extend(refresh_stage(conn, row.recommendation_id)?);
     let author = Author::from(principal);
-    history::append(
-        conn,
-        row.recommendation_id,
-        author,
-        vec![Change::new("evidence_removed").before(snapshot(&row))],
-    )?;
+    history::append(conn, row.recommendation_id, author, log)?;
     items::touch(conn, row.recommendation_id, author)
 }
 
-/// A manager's verdict. Nobody reviews evidence they submitted themselves.
+/// A manager's verdict on one version. Nobody who submitted or edited any version may review
+/// it, and the reviewer names the version they read (`expected_version`, from `If-Match`): if
+/// it changed since, nothing is recorded (412).
 pub fn review(
     conn: &mut PgConnection,
     principal: &Principal,
     id: Uuid,
+    expected_version: i32,
     decision: Verification,
     note: Option<String>,
 ) -> Result<Evidence> {
@@ -252,11 +282,12 @@ pub fn review(
     let reviewer = principal.user_id().ok_or_else(|| {
         Error::Forbidden("evidence is reviewed by a person, not an API token".into())
     })?;
-    if row.submitted_by == Some(reviewer) {
+    if row.submitted_by == Some(reviewer) || row.editors.contains(&reviewer) {
         return Err(Error::Forbidden(
-            "nobody may review evidence they submitted".into(),
+            "nobody may review evidence they submitted or edited".into(),
         ));
     }
+    items::check_version(Some(expected_version), row.version)?;
     if decision == Verification::Pending {
         return Err(Error::invalid("decision", "must be accepted or rejected"));
     }
@@ -274,19 +305,15 @@ pub fn review(
         ))
         .returning(Evidence::as_returning())
         .get_result(conn)?;
-    refresh_stage(conn, row.recommendation_id)?;
+    let mut log = vec![
+        Change::new("evidence_reviewed")
+            .field("verification", json!(row.verification), json!(decision))
+            .after(snapshot(&reviewed))
+            .reason(note),
+    ];
+    log.extend(refresh_stage(conn, row.recommendation_id)?);
     let author = Author::from(principal);
-    history::append(
-        conn,
-        row.recommendation_id,
-        author,
-        vec![
-            Change::new("evidence_reviewed")
-                .field("verification", json!(row.verification), json!(decision))
-                .after(snapshot(&reviewed))
-                .reason(note),
-        ],
-    )?;
+    history::append(conn, row.recommendation_id, author, log)?;
     items::touch(conn, row.recommendation_id, author)?;
     Ok(reviewed)
 }

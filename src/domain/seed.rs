@@ -426,23 +426,26 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
             .first(conn)?;
         if excerpt != seed.excerpt || rationale != seed.rationale || old_source != source {
             items::lock(conn, item)?;
+            // A new version awaits review like any other edit: a verdict covers the text it saw.
             diesel::update(evidence::table.find(id))
                 .set((
                     evidence::excerpt.eq(&seed.excerpt),
                     evidence::rationale.eq(&seed.rationale),
                     evidence::source.eq(&source),
+                    evidence::version.eq(evidence::version + 1),
+                    evidence::verification.eq(Verification::Pending),
+                    evidence::reviewed_by.eq(None::<Uuid>),
+                    evidence::reviewed_at.eq(None::<chrono::DateTime<Utc>>),
+                    evidence::review_note.eq(None::<String>),
                 ))
                 .execute(conn)?;
-            history::append(
-                conn,
-                item,
-                Author::SYSTEM,
-                vec![
-                    Change::new("evidence_updated")
-                        .after(json!({"evidence_id": id, "title": seed.title}))
-                        .reason(Some("seed file changed".into())),
-                ],
-            )?;
+            let mut log = vec![
+                Change::new("evidence_updated")
+                    .after(json!({"evidence_id": id, "title": seed.title}))
+                    .reason(Some("seed file changed".into())),
+            ];
+            log.extend(evidence_rules::refresh_stage(conn, item)?);
+            history::append(conn, item, Author::SYSTEM, log)?;
             items::touch(conn, item, Author::SYSTEM)?;
         }
         return Ok(false);
@@ -465,16 +468,12 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
                 .eq("Accepted when seeded: a dated statement of the source report"),
         ))
         .execute(conn)?;
-    evidence_rules::refresh_stage(conn, item)?;
-    history::append(
-        conn,
-        item,
-        Author::SYSTEM,
-        vec![
-            Change::new("evidence_added")
-                .after(json!({"evidence_id": id, "title": seed.title, "verification": "accepted"})),
-        ],
-    )?;
+    let mut log = vec![
+        Change::new("evidence_added")
+            .after(json!({"evidence_id": id, "title": seed.title, "verification": "accepted"})),
+    ];
+    log.extend(evidence_rules::refresh_stage(conn, item)?);
+    history::append(conn, item, Author::SYSTEM, log)?;
     items::touch(conn, item, Author::SYSTEM)?;
     Ok(true)
 }

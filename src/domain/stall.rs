@@ -121,6 +121,11 @@ pub fn sql_overdue() -> String {
     )
 }
 
+/// Implemented with no accepted evidence left behind it (withdrawn, rejected or edited after
+/// the item was marked implemented), as SQL. Such an item is reported until a person acts.
+pub const SQL_LAPSED: &str = "(recommendations.status = 'implemented' \
+                              AND recommendations.evidence_stage <> 'verified')";
+
 const SQL_CLOSED: &str = "(recommendations.response = 'rejected' OR recommendations.status IN \
                           ('implemented', 'not_implemented', 'superseded'))";
 

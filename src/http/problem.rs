@@ -132,6 +132,12 @@ impl From<&Error> for Problem {
                 "Precondition failed",
             )
             .with_detail(format!("{error}; fetch it again and retry")),
+            Error::PreconditionRequired(why) => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "Precondition required",
+            )
+            .with_detail(*why),
             Error::Transition { detail, allowed } => {
                 let mut problem = Problem::new(
                     StatusCode::CONFLICT,
@@ -365,4 +371,15 @@ pub enum Stale {
         content_type = "application/problem+json"
     )]
     PreconditionFailed(Problem),
+}
+
+/// 428: the change must name the version it is based on.
+#[derive(utoipa::IntoResponses)]
+pub enum Required {
+    #[response(
+        status = 428,
+        description = "`If-Match` is required and was not sent",
+        content_type = "application/problem+json"
+    )]
+    PreconditionRequired(Problem),
 }

@@ -95,6 +95,11 @@ impl Scheduler {
         // Housekeeping rides along: old login rate-limit windows are of no further use.
         db::run(&self.pool, crate::domain::auth::rate_limit::prune).await?;
         db::run(&self.pool, crate::domain::idempotency::prune).await?;
+        // Once a day, the digest over every history head that admins keep outside the database.
+        db::run(&self.pool, |conn| {
+            crate::domain::history::anchor::record_due(conn, Utc::now())
+        })
+        .await?;
         Ok(TickSummary {
             planned,
             sent,

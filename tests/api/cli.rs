@@ -39,7 +39,7 @@ fn a_semantic_config_error_names_the_key() {
 #[test]
 fn every_subcommand_has_help() {
     for sub in [
-        "serve", "migrate", "seed", "openapi", "user", "digest", "sandbox",
+        "serve", "migrate", "seed", "openapi", "user", "digest", "history", "sandbox",
     ] {
         let output = recotrack()
             .args([sub, "--help"])

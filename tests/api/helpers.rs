@@ -85,6 +85,8 @@ impl Drop for TestDb {
 
 /// The HS256 secret of every test app (tests forge tokens with it and with others).
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// The history key of every test app.
+pub const TEST_HISTORY_KEY: &str = "test-history-key-test-history-key-0123";
 /// The password of every user the helpers create.
 pub const PASSWORD: &str = "a long enough test passphrase";
 
@@ -104,11 +106,14 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
         ),
         ("RECOTRACK__SERVER__WORKERS".into(), "1".into()),
         ("RECOTRACK__AUTH__JWT_SECRET".into(), TEST_JWT_SECRET.into()),
+        ("RECOTRACK__HISTORY__KEY".into(), TEST_HISTORY_KEY.into()),
     ]);
     for (key, value) in extra {
         env.insert((*key).into(), (*value).into());
     }
-    Settings::load_from(&env).expect("test settings are valid")
+    let settings = Settings::load_from(&env).expect("test settings are valid");
+    recotrack::app::install_history_keys(&settings).expect("history keys");
+    settings
 }
 
 /// The real HTTP server, on a free loopback port, over its own database.

@@ -194,11 +194,12 @@ async fn a_recommendation_goes_from_pending_to_implemented_with_reviewed_evidenc
     let own_id = own.body["id"].as_str().expect("id").to_owned();
     let self_review = w
         .app
-        .call(
+        .call_with(
             "POST",
             &format!("/api/v1/evidence/{own_id}/review"),
             Some(&w.manager.access),
             Some(json!({"decision": "accepted"})),
+            &[("if-match", "\"1\"")],
         )
         .await;
     assert_eq!(
@@ -217,11 +218,12 @@ async fn a_recommendation_goes_from_pending_to_implemented_with_reviewed_evidenc
 
     let review = w
         .app
-        .call(
+        .call_with(
             "POST",
             &format!("/api/v1/evidence/{evidence_id}/review"),
             Some(&w.manager.access),
             Some(json!({"decision": "accepted"})),
+            &[("if-match", "\"1\"")],
         )
         .await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.text);

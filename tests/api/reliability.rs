@@ -373,6 +373,7 @@ impl Serve {
                 "RECOTRACK__AUTH__JWT_SECRET",
                 crate::helpers::TEST_JWT_SECRET,
             )
+            .env("RECOTRACK__HISTORY__KEY", crate::helpers::TEST_HISTORY_KEY)
             .env("RECOTRACK__SEED__ON_START", "false")
             .env("RECOTRACK__DIGEST__ENABLED", "false")
             .env("RECOTRACK__LOG__FILTER", "warn")

@@ -155,11 +155,12 @@ async fn evidence_is_edited_and_withdrawn_by_its_submitter_and_comments_are_list
         .await;
     assert_eq!(listed.body[0]["title"], "Final plan");
     let reject_without_note = app
-        .call(
+        .call_with(
             "POST",
             &format!("/api/v1/evidence/{evidence_id}/review"),
             m,
             Some(json!({"decision": "rejected"})),
+            &[("if-match", "\"2\"")],
         )
         .await;
     assert_eq!(reject_without_note.body["field"], "note");

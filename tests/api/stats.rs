@@ -108,10 +108,13 @@ impl Desk {
         assert_eq!(evidence.status, StatusCode::CREATED, "{}", evidence.text);
         let evidence_id = evidence.body["id"].as_str().expect("id");
         let review = self
-            .as_manager(
+            .app
+            .call_with(
                 "POST",
                 &format!("/api/v1/evidence/{evidence_id}/review"),
+                Some(&self.manager.access),
                 Some(json!({"decision": "accepted"})),
+                &[("if-match", "\"1\"")],
             )
             .await;
         assert_eq!(review.status, StatusCode::OK, "{}", review.text);

@@ -55,6 +55,15 @@ pub struct Digest {
     pub resolved: usize,
     pub groups: Vec<ReportGroup>,
     pub item_ids: Vec<Uuid>,
+    /// For admins: the newest daily history anchor, to keep outside the database.
+    pub anchor: Option<AnchorLine>,
+}
+
+/// A history anchor as a digest prints it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AnchorLine {
+    pub day: NaiveDate,
+    pub digest: String,
 }
 
 /// Context for composing.
@@ -79,6 +88,11 @@ fn reasons(row: &Qualifying, idle_days: i64) -> Vec<String> {
         && let Some(due) = row.due_date
     {
         out.push(format!("overdue: it was due on {due}"));
+    }
+    if row.lapsed {
+        out.push(
+            "implemented, evidence withdrawn: no accepted evidence remains behind it".to_owned(),
+        );
     }
     let past = idle_days - i64::from(row.threshold_days);
     match row.step {
@@ -191,6 +205,7 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
         resolved,
         groups,
         item_ids: ids,
+        anchor: None,
     })
 }
 
@@ -224,6 +239,7 @@ mod tests {
             status_changed_at: now - chrono::Duration::days(idle + 5),
             stalled,
             overdue,
+            lapsed: false,
             threshold_days: 45,
         }
     }

@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Int4, Int8, Text, Uuid as SqlUuid};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::compose::{Context, Digest, compose};
+use super::compose::{AnchorLine, Context, Digest, compose};
 use super::schedule::Schedules;
 use super::{Audience, Qualifying, last_person_activity, select};
 use crate::config::{DigestSettings, StallRules};
@@ -104,7 +104,38 @@ fn compose_rows(
         last_activity: &last_activity,
         previous: &previous,
     };
-    Ok((compose(rows, &ctx), escalations.into_values().collect()))
+    let mut digests = compose(rows, &ctx);
+    attach_anchor(conn, &mut digests)?;
+    Ok((digests, escalations.into_values().collect()))
+}
+
+/// Gives admins' digests the newest history anchor: the copy outside the database that later
+/// proves whether history was rewritten.
+fn attach_anchor(conn: &mut PgConnection, digests: &mut [Digest]) -> Result<()> {
+    use crate::db::enums::Role;
+    use crate::db::schema::users;
+    let recipients: Vec<Uuid> = digests.iter().map(|d| d.recipient_id).collect();
+    let admins: Vec<Uuid> = users::table
+        .filter(users::id.eq_any(&recipients))
+        .filter(users::role.eq(Role::Admin))
+        .select(users::id)
+        .load(conn)?;
+    if admins.is_empty() {
+        return Ok(());
+    }
+    let Some(newest) = crate::domain::history::anchor::latest(conn, 1)?.pop() else {
+        return Ok(());
+    };
+    for digest in digests
+        .iter_mut()
+        .filter(|d| admins.contains(&d.recipient_id))
+    {
+        digest.anchor = Some(AnchorLine {
+            day: newest.day,
+            digest: newest.digest.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// The items of each recipient's last sent digest.

@@ -274,6 +274,11 @@ pub struct EvidenceResponse {
     pub reviewed_by: Option<Uuid>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub review_note: Option<String>,
+    /// This version of the evidence; every edit and review makes a new one. Send it as
+    /// `If-Match` when reviewing: a verdict covers exactly the version it names.
+    pub version: i32,
+    /// Everyone who submitted or edited any version; none of them may review it.
+    pub editors: Vec<Uuid>,
 }
 
 impl From<Evidence> for EvidenceResponse {
@@ -294,6 +299,8 @@ impl From<Evidence> for EvidenceResponse {
             reviewed_by: e.reviewed_by,
             reviewed_at: e.reviewed_at,
             review_note: e.review_note,
+            version: e.version,
+            editors: e.editors,
         }
     }
 }
@@ -396,12 +403,27 @@ impl From<HistoryEvent> for HistoryEventResponse {
     }
 }
 
-/// The result of recomputing an item's history chain.
+/// The result of checking an item's history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryVerification {
     pub events: usize,
-    /// True when every event matches its hash and links to its predecessor.
+    /// True when every event matches its keyed hash and links to its predecessor, the chain
+    /// ends at the head the item records, and replaying it gives the item's current response,
+    /// status and due date.
     pub intact: bool,
-    /// The first event that does not, if any.
+    /// The first event that is broken or missing, if any.
     pub first_broken_seq: Option<i32>,
+    /// What is wrong, one sentence each; empty when intact.
+    pub problems: Vec<String>,
+}
+
+impl From<crate::domain::history::Verdict> for HistoryVerification {
+    fn from(verdict: crate::domain::history::Verdict) -> Self {
+        Self {
+            events: verdict.events,
+            intact: verdict.intact(),
+            first_broken_seq: verdict.first_broken_seq,
+            problems: verdict.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
 }

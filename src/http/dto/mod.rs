@@ -1,6 +1,7 @@
 //! Wire types: `*Request` bodies in, `*Response` bodies out. Domain rows never go on the wire.
 
 pub mod auth;
+pub mod integrity;
 pub mod items;
 pub mod reports;
 pub mod teams;

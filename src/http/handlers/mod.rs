@@ -71,6 +71,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(history::list_comments)
                 .service(history::list_history)
                 .service(history::get_history_verification)
+                .service(history::get_integrity)
                 .service(digests::get_digest_preferences)
                 .service(digests::put_digest_preferences)
                 .service(digests::get_digest_preview)

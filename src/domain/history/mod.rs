@@ -1,19 +1,28 @@
-//! The append-only history of an item. Each event's hash covers its content and the previous
-//! event's hash, so editing or deleting a row breaks the chain where it happened.
+//! The append-only history of an item. Each event's hash is an HMAC, under a server key kept
+//! out of the database, over its content and the previous event's hash; the item row carries
+//! the chain's head. Editing, deleting or rewriting events is detected by [`verify`], and the
+//! daily [`anchor`] proves to an outside copy what the chains held.
 
-use chrono::{DateTime, SubsecRound, Utc};
+pub mod anchor;
+mod chain;
+pub mod keys;
+mod verify;
+
+use chrono::{SubsecRound, Utc};
 use diesel::prelude::*;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::enums::ActorKind;
 use crate::db::models::{HistoryEvent, NewHistoryEvent};
-use crate::db::schema::history_events as events;
+use crate::db::schema::{history_events as events, history_heads as heads};
 use crate::domain::auth::{Actor, Principal};
 use crate::error::Result;
+use chain::Content;
+pub use verify::{Problem, Verdict, rekey_legacy, verify, verify_all};
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The `prev_hash` of every chain's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Who made a change, as history records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,33 +101,8 @@ impl Change {
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the hash covers every column of the row"
-)]
-fn digest(
-    item: Uuid,
-    seq: i32,
-    kind: &str,
-    author: Author,
-    at: DateTime<Utc>,
-    reason: Option<&str>,
-    field: Option<&str>,
-    before: Option<&Value>,
-    after: Option<&Value>,
-    prev_hash: &str,
-) -> String {
-    let canonical = json!({
-        "item": item, "seq": seq, "kind": kind,
-        "actor_kind": crate::db::enums::wire_name(author.kind), "actor_id": author.id,
-        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "reason": reason, "field": field, "before": before, "after": after, "prev": prev_hash,
-    });
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
-}
-
-/// Appends `changes` to the history of `item`. The caller holds the item's row lock, so
-/// appends to one item never interleave.
+/// Appends `changes` to the history of `item` and moves the item's head to the last of them.
+/// The caller holds the item's row lock, so appends to one item never interleave.
 pub fn append(
     conn: &mut PgConnection,
     item: Uuid,
@@ -128,30 +112,26 @@ pub fn append(
     if changes.is_empty() {
         return Ok(());
     }
-    let last: Option<(i32, String)> = events::table
-        .filter(events::recommendation_id.eq(item))
-        .order(events::seq.desc())
-        .select((events::seq, events::hash))
-        .first(conn)
-        .optional()?;
-    let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_owned()));
+    let keys = keys::current()?;
+    let (mut seq, mut prev) = head(conn, item)?;
     // PostgreSQL keeps microseconds; hash what will be read back.
     let at = Utc::now().trunc_subsecs(6);
     let mut rows = Vec::with_capacity(changes.len());
     for change in changes {
         seq += 1;
-        let hash = digest(
+        let content = Content {
             item,
             seq,
-            change.kind,
+            kind: change.kind,
             author,
             at,
-            change.reason.as_deref(),
-            change.field,
-            change.before.as_ref(),
-            change.after.as_ref(),
-            &prev,
-        );
+            reason: change.reason.as_deref(),
+            field: change.field,
+            before: change.before.as_ref(),
+            after: change.after.as_ref(),
+            prev_hash: &prev,
+        };
+        let hash = keys.current.seal(&content);
         rows.push(NewHistoryEvent {
             recommendation_id: item,
             seq,
@@ -165,13 +145,34 @@ pub fn append(
             after: change.after,
             prev_hash: prev.clone(),
             hash: hash.clone(),
+            key_id: Some(keys.current.id().to_owned()),
         });
         prev = hash;
     }
     diesel::insert_into(events::table)
         .values(&rows)
         .execute(conn)?;
+    diesel::insert_into(heads::table)
+        .values((
+            heads::recommendation_id.eq(item),
+            heads::seq.eq(seq),
+            heads::hash.eq(&prev),
+        ))
+        .on_conflict(heads::recommendation_id)
+        .do_update()
+        .set((heads::seq.eq(seq), heads::hash.eq(&prev)))
+        .execute(conn)?;
     Ok(())
+}
+
+/// The head `item` records: its last event's number and hash (0 and [`GENESIS`] before any).
+pub fn head(conn: &mut PgConnection, item: Uuid) -> Result<(i32, String)> {
+    Ok(heads::table
+        .find(item)
+        .select((heads::seq, heads::hash))
+        .first(conn)
+        .optional()?
+        .unwrap_or((0, GENESIS.to_owned())))
 }
 
 /// Every event of `item`, oldest first.
@@ -181,48 +182,4 @@ pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<HistoryEvent>> {
         .order(events::seq.asc())
         .select(HistoryEvent::as_select())
         .load(conn)?)
-}
-
-/// The outcome of recomputing a chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub events: usize,
-    /// The first event whose stored hash or link does not match its content.
-    pub first_broken_seq: Option<i32>,
-}
-
-/// Recomputes the chain of `item`.
-pub fn verify(conn: &mut PgConnection, item: Uuid) -> Result<Verdict> {
-    let all = list(conn, item)?;
-    let mut prev = GENESIS.to_owned();
-    for (index, event) in all.iter().enumerate() {
-        let author = Author {
-            kind: event.actor_kind,
-            id: event.actor_id,
-        };
-        let expected = digest(
-            item,
-            event.seq,
-            &event.kind,
-            author,
-            event.at,
-            event.reason.as_deref(),
-            event.field.as_deref(),
-            event.before.as_ref(),
-            event.after.as_ref(),
-            &prev,
-        );
-        let in_sequence = i32::try_from(index + 1).is_ok_and(|n| n == event.seq);
-        if event.prev_hash != prev || event.hash != expected || !in_sequence {
-            return Ok(Verdict {
-                events: all.len(),
-                first_broken_seq: Some(event.seq),
-            });
-        }
-        prev = event.hash.clone();
-    }
-    Ok(Verdict {
-        events: all.len(),
-        first_broken_seq: None,
-    })
 }

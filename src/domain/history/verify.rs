@@ -1,0 +1,299 @@
+//! Checking an item's history: the chain's links and keyed hashes, its head against the item
+//! row (so a deleted tail shows), and a replay of the events against the item's current
+//! response, status and due date (so a rolled-back row shows too).
+
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::chain::Content;
+use super::keys::{self, Keyring};
+use super::{Author, Change, GENESIS, append, head, list};
+use crate::db::enums::{Response, Status};
+use crate::db::models::HistoryEvent;
+use crate::db::schema::{history_events as events, history_heads as heads, recommendations};
+use crate::error::Result;
+
+/// One way a history fails its check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Problem {
+    /// The event's hash or its link to the previous one does not match its content, or its
+    /// sequence number is out of place.
+    Broken { seq: i32 },
+    /// The event names a key this service does not hold.
+    UnknownKey { seq: i32, key_id: String },
+    /// An event without a keyed hash where only keyed events may be: after a keyed event, or
+    /// at the end of the chain (anyone can compute a plain SHA-256).
+    Unkeyed { seq: i32 },
+    /// The item's recorded head does not match the last event: events were deleted or added.
+    Head { recorded_seq: i32, found_seq: i32 },
+    /// Replaying the events does not give the item's current value of `field`.
+    Replay {
+        field: &'static str,
+        history: Value,
+        item: Value,
+    },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Broken { seq } => write!(
+                f,
+                "event {seq}: its hash or its link to the previous event does not match its content"
+            ),
+            Problem::UnknownKey { seq, key_id } => {
+                write!(
+                    f,
+                    "event {seq}: hashed with key {key_id}, which this service does not hold"
+                )
+            }
+            Problem::Unkeyed { seq } => {
+                write!(
+                    f,
+                    "event {seq}: a plain SHA-256 where only keyed hashes are valid"
+                )
+            }
+            Problem::Head {
+                recorded_seq,
+                found_seq,
+            } => write!(
+                f,
+                "the item records {recorded_seq} events and its head, but the history ends at event {found_seq} or with another hash"
+            ),
+            Problem::Replay {
+                field,
+                history,
+                item,
+            } => write!(
+                f,
+                "replaying the history gives {field} {history}, but the item has {item}"
+            ),
+        }
+    }
+}
+
+/// The outcome of checking one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub events: usize,
+    /// The first event that is broken or missing, if any.
+    pub first_broken_seq: Option<i32>,
+    pub problems: Vec<Problem>,
+}
+
+impl Verdict {
+    pub fn intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// What the item row says about itself.
+struct Row {
+    history_seq: i32,
+    history_head: String,
+    response: Response,
+    status: Status,
+    due_date: Option<chrono::NaiveDate>,
+}
+
+fn row(conn: &mut PgConnection, item: Uuid) -> Result<Row> {
+    let (response, status, due_date) = recommendations::table
+        .find(item)
+        .select((
+            recommendations::response,
+            recommendations::status,
+            recommendations::due_date,
+        ))
+        .first(conn)?;
+    let (history_seq, history_head) = head(conn, item)?;
+    Ok(Row {
+        history_seq,
+        history_head,
+        response,
+        status,
+        due_date,
+    })
+}
+
+/// Checks every link and hash; returns the problems and the head reached.
+fn check_chain(all: &[HistoryEvent], keyring: &Keyring) -> (Vec<Problem>, String) {
+    let mut problems = Vec::new();
+    let mut prev = GENESIS.to_owned();
+    let mut keyed_seen = false;
+    for (index, event) in all.iter().enumerate() {
+        let content = Content::of(event);
+        let in_sequence = i32::try_from(index + 1).is_ok_and(|n| n == event.seq);
+        let hash_ok = match &event.key_id {
+            Some(id) => {
+                keyed_seen = true;
+                match keyring.by_id(id) {
+                    Some(key) => key.seal(&content) == event.hash,
+                    None => {
+                        problems.push(Problem::UnknownKey {
+                            seq: event.seq,
+                            key_id: id.clone(),
+                        });
+                        true
+                    }
+                }
+            }
+            None => {
+                if keyed_seen {
+                    problems.push(Problem::Unkeyed { seq: event.seq });
+                }
+                content.legacy_hash() == event.hash
+            }
+        };
+        if !in_sequence || event.prev_hash != prev || !hash_ok {
+            problems.push(Problem::Broken { seq: event.seq });
+        }
+        prev = event.hash.clone();
+    }
+    if let Some(last) = all.last()
+        && last.key_id.is_none()
+    {
+        problems.push(Problem::Unkeyed { seq: last.seq });
+    }
+    (problems, prev)
+}
+
+/// The response, status and due date the events say the item has.
+fn replay(all: &[HistoryEvent]) -> (Value, Value, Value) {
+    let mut response = json!(Response::Pending);
+    let mut status = json!(Status::NotStarted);
+    let mut due = Value::Null;
+    for event in all {
+        let after = event.after.clone().unwrap_or(Value::Null);
+        match (event.kind.as_str(), event.field.as_deref()) {
+            ("created", _) => due = after.get("due_date").cloned().unwrap_or(Value::Null),
+            ("seeded_state", _) => {
+                response = after.get("response").cloned().unwrap_or(response);
+                status = after.get("status").cloned().unwrap_or(status);
+            }
+            (_, Some("response")) => response = after,
+            (_, Some("status")) => status = after,
+            (_, Some("due_date")) => due = after,
+            _ => {}
+        }
+    }
+    (response, status, due)
+}
+
+/// Checks the history of `item`.
+pub fn verify(conn: &mut PgConnection, item: Uuid) -> Result<Verdict> {
+    let keyring = keys::current()?;
+    let row = row(conn, item)?;
+    let all = list(conn, item)?;
+    let (mut problems, head) = check_chain(&all, &keyring);
+    let found_seq = all.last().map_or(0, |e| e.seq);
+    if found_seq != row.history_seq || head != row.history_head {
+        problems.push(Problem::Head {
+            recorded_seq: row.history_seq,
+            found_seq,
+        });
+    }
+    let (response, status, due) = replay(&all);
+    for (field, history, current) in [
+        ("response", response, json!(row.response)),
+        ("status", status, json!(row.status)),
+        ("due_date", due, json!(row.due_date)),
+    ] {
+        if history != current {
+            problems.push(Problem::Replay {
+                field,
+                history,
+                item: current,
+            });
+        }
+    }
+    let first_broken_seq = problems
+        .iter()
+        .map(|p| match p {
+            Problem::Broken { seq }
+            | Problem::UnknownKey { seq, .. }
+            | Problem::Unkeyed { seq } => *seq,
+            Problem::Head {
+                recorded_seq,
+                found_seq,
+            } => (*recorded_seq).min(*found_seq) + 1,
+            Problem::Replay { .. } => found_seq + 1,
+        })
+        .min();
+    Ok(Verdict {
+        events: all.len(),
+        first_broken_seq,
+        problems,
+    })
+}
+
+/// An item that failed its check: key, id and verdict.
+pub type Broken = (String, Uuid, Verdict);
+
+/// Checks every item; returns how many were checked and each one that fails.
+pub fn verify_all(conn: &mut PgConnection) -> Result<(usize, Vec<Broken>)> {
+    let items: Vec<(Uuid, String)> = recommendations::table
+        .order(recommendations::key)
+        .select((recommendations::id, recommendations::key))
+        .load(conn)?;
+    let mut broken = Vec::new();
+    for (id, key) in &items {
+        let verdict = verify(conn, *id)?;
+        if !verdict.intact() {
+            broken.push((key.clone(), *id, verdict));
+        }
+    }
+    Ok((items.len(), broken))
+}
+
+/// Appends a keyed `history_rekeyed` event to every item whose chain still ends in an event
+/// hashed before keys were introduced, after checking that chain. A broken legacy chain is left
+/// as it is (and reported by [`verify`]): sealing it would bless the tampering. Returns how
+/// many items were re-anchored and how many were refused.
+pub fn rekey_legacy(conn: &mut PgConnection) -> Result<(usize, usize)> {
+    let keyring = keys::current()?;
+    let pending: Vec<Uuid> = heads::table
+        .inner_join(
+            events::table.on(events::recommendation_id
+                .eq(heads::recommendation_id)
+                .and(events::seq.eq(heads::seq))),
+        )
+        .filter(events::key_id.is_null())
+        .select(heads::recommendation_id)
+        .load(conn)?;
+    let (mut sealed, mut refused) = (0, 0);
+    for item in pending {
+        conn.transaction(|conn| {
+            crate::domain::items::lock(conn, item)?;
+            let all = list(conn, item)?;
+            let (problems, head) = check_chain(&all, &keyring);
+            let row = row(conn, item)?;
+            let only_unanchored = problems
+                .iter()
+                .all(|p| matches!(p, Problem::Unkeyed { seq } if *seq == row.history_seq));
+            if !only_unanchored || head != row.history_head {
+                tracing::error!(%item, ?problems, "legacy history is broken; not re-anchored");
+                refused += 1;
+                return Ok(());
+            }
+            append(
+                conn,
+                item,
+                Author::SYSTEM,
+                vec![
+                    Change::new("history_rekeyed")
+                        .after(json!({"legacy_events": all.len(), "key_id": keyring.current.id()}))
+                        .reason(Some(
+                            "events hashed with plain SHA-256 are sealed by this keyed event"
+                                .into(),
+                        )),
+                ],
+            )?;
+            sealed += 1;
+            Ok::<_, crate::error::Error>(())
+        })?;
+    }
+    Ok((sealed, refused))
+}
