@@ -35,6 +35,16 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub stats: StatsSettings,
     pub history: HistorySettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`; empty leaves it open
+    /// (for a scraper on a private network).
+    pub token: SecretString,
 }
 
 /// The keys of the history's hash chains (HMAC-SHA-256). Never stored in the database.
@@ -306,6 +316,10 @@ impl Settings {
                     );
                 }
             }
+        }
+        let metrics_token = self.metrics.token.expose_secret();
+        if !metrics_token.is_empty() && metrics_token.len() < 16 {
+            return key("metrics.token", "must be at least 16 bytes long (or empty)");
         }
         let history_key = self.history.key.expose_secret();
         if self.database.external_url().is_some() && history_key.is_empty() {

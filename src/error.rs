@@ -70,30 +70,20 @@ impl Error {
 }
 
 impl From<diesel::result::Error> for Error {
+    /// Classified by diesel's error kind (which it derives from the SQLSTATE code), never by
+    /// message text, which depends on the server's `lc_messages`. Input that PostgreSQL would
+    /// refuse (NUL characters, dates out of range) is refused before it reaches a statement, so
+    /// anything else unexpected is ours: 500.
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error as D};
         match e {
             D::NotFound => Self::NotFound,
+            // The server went away or terminated the session (57P01 and friends leave the
+            // connection bad, which diesel reports as this kind too).
             D::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::Unavailable(Box::new(e)),
-            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 3D000
-            // invalid_catalog_name: the server or database went away under us.
-            D::DatabaseError(_, ref info)
-                if info.message().contains("terminating connection")
-                    || info.message().contains("does not exist")
-                        && info.message().starts_with("database") =>
-            {
-                Self::Unavailable(Box::new(e))
-            }
-            // 22021: text PostgreSQL cannot store, i.e. a NUL character, which JSON and URLs
-            // can carry; the client's input, not our fault.
-            D::DatabaseError(_, ref info)
-                if info.message().starts_with("invalid byte sequence") =>
-            {
-                Self::invalid("input", "text must not contain NUL (\\u0000) characters")
-            }
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -140,12 +140,45 @@ impl LocalPostgres {
             .to_owned();
         match cluster.running_port()? {
             Some(port) => {
-                tracing::info!(data_dir = %cluster.data_dir.display(), port, "attached to the running local PostgreSQL");
                 cluster.port = port;
+                if cluster.owner_alive() {
+                    tracing::info!(data_dir = %cluster.data_dir.display(), port, "attached to the running local PostgreSQL");
+                } else {
+                    // Its starter is gone (killed before it could stop it): this process takes
+                    // it over and stops it on shutdown, as if it had started it.
+                    cluster.started_here = true;
+                    cluster.claim_ownership();
+                    tracing::info!(data_dir = %cluster.data_dir.display(), port, "adopted the orphaned local PostgreSQL; it stops when this process does");
+                }
             }
             None => cluster.launch(durability)?,
         }
         Ok(cluster)
+    }
+
+    /// Where the process that started (or adopted) the running server records its PID.
+    fn owner_file(&self) -> PathBuf {
+        let mut path = self.data_dir.clone().into_os_string();
+        path.push(".owner");
+        PathBuf::from(path)
+    }
+
+    /// Whether the process recorded as the running server's owner is still alive.
+    fn owner_alive(&self) -> bool {
+        let Some(pid) = fs::read_to_string(self.owner_file())
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+        else {
+            return false;
+        };
+        pid != std::process::id().cast_signed()
+            && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    }
+
+    fn claim_ownership(&self) {
+        if let Err(e) = fs::write(self.owner_file(), std::process::id().to_string()) {
+            tracing::warn!(error = %e, "could not record this process as the cluster's owner");
+        }
     }
 
     /// The URL of database `name` on this cluster.
@@ -191,6 +224,7 @@ impl LocalPostgres {
             &["-D", &data_dir, "-m", "fast", "-w", "-s", "stop"],
         )?;
         check("stopping PostgreSQL", &output)?;
+        let _gone = fs::remove_file(self.owner_file());
         tracing::info!(data_dir = %data_dir, "stopped the local PostgreSQL");
         Ok(())
     }
@@ -304,6 +338,7 @@ impl LocalPostgres {
             });
         }
         self.started_here = true;
+        self.claim_ownership();
         tracing::info!(data_dir = %data_dir, port = self.port, "started the local PostgreSQL");
         Ok(())
     }

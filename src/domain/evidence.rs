@@ -39,6 +39,7 @@ fn validate(input: &EvidenceInput) -> Result<()> {
     if input.kind == EvidenceKind::Url && input.url.is_none() {
         return Err(Error::invalid("url", "evidence of kind `url` needs a URL"));
     }
+    crate::domain::dates::optional("observed_on", input.observed_on)?;
     if input.excerpt.chars().count() > 20_000 {
         return Err(Error::invalid(
             "excerpt",

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod comments;
+pub mod dates;
 pub mod digest;
 pub mod evidence;
 pub mod extract;

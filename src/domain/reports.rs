@@ -81,7 +81,7 @@ fn validate(input: ReportInput) -> Result<ReportFields> {
         alt_titles: clean(input.alt_titles),
         publisher: input.publisher.trim().to_owned(),
         authors: clean(input.authors),
-        published_on: input.published_on,
+        published_on: crate::domain::dates::optional("published_on", input.published_on)?,
         source_url: input.source_url,
         source_file: input.source_file,
         language,

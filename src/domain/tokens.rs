@@ -36,6 +36,9 @@ pub fn create(
             "API tokens may only be viewer or contributor",
         ));
     }
+    if let Some(at) = expires_at {
+        crate::domain::dates::time("expires_at", at)?;
+    }
     if expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(Error::invalid("expires_at", "must be in the future"));
     }

@@ -107,9 +107,18 @@ pub struct AccountChanges {
     pub password: Option<String>,
 }
 
-/// Applies `changes`. Deactivating a user signs out every session at once.
+/// Applies `changes`. Deactivating a user signs out every session at once. A change that would
+/// leave no active admin is refused (409): nobody could manage users or tokens any more.
 pub fn update(conn: &mut PgConnection, id: Uuid, changes: &AccountChanges) -> Result<User> {
     let now = Utc::now();
+    // Lock the active admins first, so two admins demoting each other at once serialise and
+    // the second sees the first's change.
+    let admins: Vec<Uuid> = users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .for_update()
+        .load(conn)?;
     let mut set = UserChangeset {
         updated_at: Some(now),
         role: changes.role,
@@ -129,6 +138,12 @@ pub fn update(conn: &mut PgConnection, id: Uuid, changes: &AccountChanges) -> Re
         .set(&set)
         .returning(User::as_returning())
         .get_result(conn)?;
+    let still_admin = user.role == Role::Admin && user.active;
+    if admins.contains(&id) && !still_admin && admins.len() == 1 {
+        return Err(Error::Conflict(
+            "this is the last active admin; make someone else an admin first".into(),
+        ));
+    }
     if changes.active == Some(false) || changes.password.is_some() {
         diesel::update(
             refresh_tokens::table

@@ -1,7 +1,9 @@
 //! A short-lived, per-instance cache of computed dashboard figures, keyed by path and query. It
 //! bounds the cost of many dashboards polling the same figures on a large database to one
 //! computation per `stats.cache_secs`: when a figure expires, one request recomputes it while
-//! the others are still answered with the previous one (stale while revalidating).
+//! the others are still answered with the previous one (stale while revalidating). The request
+//! that recomputes holds a [`Refresh`]; if it is dropped without a result (the client left, the
+//! query failed, the handler panicked), the next request recomputes, so a figure cannot get stuck.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,17 +18,43 @@ const MAX_ENTRIES: usize = 1_000;
 struct Entry {
     at: Instant,
     body: Bytes,
-    refreshing: bool,
+    /// Since when one request has been recomputing it.
+    refreshing: Option<Instant>,
 }
 
 /// What the cache says about a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Lookup {
     /// Answer with this.
     Hit(Bytes),
-    /// Compute the figure (and [`FiguresCache::put`] it); nobody else is doing so, or there
-    /// is nothing to answer with meanwhile.
-    Compute,
+    /// Compute the figure and hand it to [`Refresh::put`]; nobody else is doing so, or there is
+    /// nothing to answer with meanwhile.
+    Compute(Refresh),
+}
+
+/// The right (and duty) to recompute one figure. Dropped without [`Refresh::put`], it lets the
+/// next request try.
+#[derive(Debug)]
+pub struct Refresh {
+    cache: Option<FiguresCache>,
+    key: String,
+}
+
+impl Refresh {
+    /// Keeps the recomputed figure.
+    pub fn put(mut self, body: Bytes) {
+        if let Some(cache) = self.cache.take() {
+            cache.store(std::mem::take(&mut self.key), body);
+        }
+    }
+}
+
+impl Drop for Refresh {
+    fn drop(&mut self) {
+        if let Some(cache) = self.cache.take() {
+            cache.abandon(&self.key);
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -44,26 +72,40 @@ impl FiguresCache {
     }
 
     pub fn get(&self, key: &str) -> Lookup {
+        let refresh = |cache: Option<FiguresCache>| {
+            Lookup::Compute(Refresh {
+                cache,
+                key: key.to_owned(),
+            })
+        };
         if self.ttl.is_zero() {
-            return Lookup::Compute;
+            return refresh(None);
         }
         let mut entries = self
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A recomputation that has taken this long is presumed lost (its guard never dropped,
+        // e.g. a task stuck on a dead connection): someone else may try.
+        let patience = self.ttl.max(Duration::from_secs(60));
         match entries.get_mut(key) {
-            Some(entry) if entry.at.elapsed() < self.ttl || entry.refreshing => {
+            Some(entry)
+                if entry.at.elapsed() < self.ttl
+                    || entry
+                        .refreshing
+                        .is_some_and(|since| since.elapsed() < patience) =>
+            {
                 Lookup::Hit(entry.body.clone())
             }
             Some(entry) => {
-                entry.refreshing = true;
-                Lookup::Compute
+                entry.refreshing = Some(Instant::now());
+                refresh(Some(self.clone()))
             }
-            None => Lookup::Compute,
+            None => refresh(Some(self.clone())),
         }
     }
 
-    pub fn put(&self, key: String, body: Bytes) {
+    fn store(&self, key: String, body: Bytes) {
         if self.ttl.is_zero() {
             return;
         }
@@ -79,19 +121,19 @@ impl FiguresCache {
             Entry {
                 at: Instant::now(),
                 body,
-                refreshing: false,
+                refreshing: None,
             },
         );
     }
 
-    /// The computation for `key` failed: let the next request try again.
-    pub fn abandon(&self, key: &str) {
+    /// The computation for `key` gave nothing: let the next request try again.
+    fn abandon(&self, key: &str) {
         let mut entries = self
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(entry) = entries.get_mut(key) {
-            entry.refreshing = false;
+            entry.refreshing = None;
         }
     }
 }
@@ -100,27 +142,65 @@ impl FiguresCache {
 mod tests {
     use super::*;
 
+    fn hit(lookup: Lookup) -> Option<Bytes> {
+        match lookup {
+            Lookup::Hit(body) => Some(body),
+            Lookup::Compute(_) => None,
+        }
+    }
+
+    fn compute(lookup: Lookup) -> Refresh {
+        match lookup {
+            Lookup::Compute(refresh) => refresh,
+            Lookup::Hit(body) => panic!("expected a recompute, got a hit with {body:?}"),
+        }
+    }
+
+    fn expire(cache: &FiguresCache, key: &str) {
+        if let Some(entry) = cache.entries.lock().expect("lock").get_mut(key) {
+            entry.at = Instant::now() - Duration::from_secs(61);
+        }
+    }
+
     #[test]
     fn one_caller_recomputes_an_expired_figure_while_others_get_the_old_one() {
         let cache = FiguresCache::new(60);
-        assert_eq!(cache.get("a"), Lookup::Compute);
-        cache.put("a".into(), Bytes::from_static(b"1"));
-        assert_eq!(cache.get("a"), Lookup::Hit(Bytes::from_static(b"1")));
+        compute(cache.get("a")).put(Bytes::from_static(b"1"));
+        assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"1")));
+        expire(&cache, "a");
+        let refresh = compute(cache.get("a"));
+        assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"1")));
+        refresh.put(Bytes::from_static(b"2"));
+        assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"2")));
+    }
+
+    #[test]
+    fn a_recompute_dropped_without_a_result_lets_the_next_request_try() {
+        let cache = FiguresCache::new(60);
+        compute(cache.get("a")).put(Bytes::from_static(b"1"));
+        expire(&cache, "a");
+        drop(compute(cache.get("a")));
+        compute(cache.get("a")).put(Bytes::from_static(b"3"));
+        assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"3")));
+    }
+
+    #[test]
+    fn a_recompute_that_never_ends_is_given_up_after_a_while() {
+        let cache = FiguresCache::new(60);
+        compute(cache.get("a")).put(Bytes::from_static(b"1"));
+        expire(&cache, "a");
+        let stuck = compute(cache.get("a"));
         if let Some(entry) = cache.entries.lock().expect("lock").get_mut("a") {
-            entry.at = Instant::now() - Duration::from_secs(61);
+            entry.refreshing = Some(Instant::now() - Duration::from_secs(61));
         }
-        assert_eq!(cache.get("a"), Lookup::Compute);
-        assert_eq!(cache.get("a"), Lookup::Hit(Bytes::from_static(b"1")));
-        cache.abandon("a");
-        assert_eq!(cache.get("a"), Lookup::Compute);
-        cache.put("a".into(), Bytes::from_static(b"2"));
-        assert_eq!(cache.get("a"), Lookup::Hit(Bytes::from_static(b"2")));
+        assert!(hit(cache.get("a")).is_none(), "a new recompute starts");
+        std::mem::forget(stuck);
     }
 
     #[test]
     fn zero_seconds_turns_it_off() {
         let off = FiguresCache::new(0);
-        off.put("a".into(), Bytes::from_static(b"1"));
-        assert_eq!(off.get("a"), Lookup::Compute);
+        compute(off.get("a")).put(Bytes::from_static(b"1"));
+        assert!(hit(off.get("a")).is_none());
     }
 }

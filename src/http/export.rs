@@ -46,35 +46,47 @@ const HEADER: [&str; 24] = [
 /// Flush to the client about every 64 KiB.
 const CHUNK: usize = 64 * 1024;
 
-/// A spreadsheet runs a cell that starts like a formula; a leading `'` keeps text as text.
+/// A spreadsheet runs a cell that starts like a formula, also after leading spaces, and treats a
+/// leading tab or carriage return as one too; a leading `'` keeps such text as text. Applied to
+/// every cell, whatever the column: keys, themes and owners are typed by people as well.
 fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
+    let risky_start = matches!(text.chars().next(), Some('\t' | '\r'));
+    let formula = matches!(
+        text.trim_start().chars().next(),
+        Some('=' | '+' | '-' | '@')
+    );
+    if risky_start || formula {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
 fn record(row: ExportRow) -> [String; 24] {
+    raw_record(row).map(|text| cell(&text))
+}
+
+fn raw_record(row: ExportRow) -> [String; 24] {
     let r = row.rec;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     [
         r.key,
         row.report_key,
         r.ordinal.to_string(),
-        cell(&r.title),
-        cell(&r.body),
+        r.title,
+        r.body,
         r.themes.join("; "),
         wire_name(r.priority),
         wire_name(r.response),
         wire_name(r.status),
         r.progress_percent.to_string(),
-        cell(&r.progress_note),
-        cell(r.target.as_deref().unwrap_or_default()),
+        r.progress_note,
+        r.target.unwrap_or_default(),
         date(r.due_date),
         date(r.original_due_date),
         wire_name(r.evidence_stage),
         date(r.evidence_as_of),
-        cell(&row.owners),
+        row.owners,
         row.assessment.stalled.to_string(),
         row.assessment.overdue.to_string(),
         row.assessment.idle_days.to_string(),
@@ -134,7 +146,10 @@ pub async fn csv_response(
         };
         let _ = ready_tx.send(Ok(()));
         let buffer = Buffer::default();
-        let mut writer = csv::Writer::from_writer(buffer.clone());
+        // RFC 4180 ends records with CRLF, as docs/API.md promises.
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(buffer.clone());
         let mut failed = writer.write_record(HEADER).is_err();
         let outcome = list::export(&mut conn, &filter, sort, &rules, |row| {
             if writer
@@ -182,6 +197,12 @@ mod tests {
     #[test]
     fn formulas_are_kept_as_text() {
         assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("  =1+1"), "'  =1+1");
+        assert_eq!(cell("\t1"), "'\t1");
+        assert_eq!(cell("\r=1"), "'\r=1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-2+3"), "'-2+3");
         assert_eq!(cell("Pushing forward"), "Pushing forward");
+        assert_eq!(cell("2026-12-01"), "2026-12-01");
     }
 }

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod methods;
 pub mod openapi;
 pub mod problem;
+pub mod text_guard;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -29,6 +30,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Settings;
 use crate::db::PgPool;
 use crate::mailer::Mailer;
+
+/// For responses that carry a token or secret: no cache may keep them.
+pub const NO_STORE: (actix_web::http::header::HeaderName, &str) =
+    (actix_web::http::header::CACHE_CONTROL, "no-store");
 
 /// The largest request body accepted (413 beyond), JSON or not.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -82,6 +87,8 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .default_service(web::to(problem::no_route))
             .wrap(from_fn(idempotency::middleware))
             .wrap(from_fn(limits::middleware))
+            // Outside the idempotency middleware, so no key is claimed for a refused body.
+            .wrap(from_fn(text_guard::middleware))
             // Inside the logger, so the id it assigned is there to echo.
             .wrap_fn(|req, srv| {
                 let id = req
@@ -91,13 +98,17 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
                 let response = srv.call(req);
                 async move {
                     let mut response = response.await?;
+                    let headers = response.headers_mut();
                     if let Some(value) =
                         id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
                     {
-                        response
-                            .headers_mut()
-                            .insert(HeaderName::from_static("x-request-id"), value);
+                        headers.insert(HeaderName::from_static("x-request-id"), value);
                     }
+                    // No response of this service is meant to be sniffed into another type.
+                    headers.insert(
+                        HeaderName::from_static("x-content-type-options"),
+                        HeaderValue::from_static("nosniff"),
+                    );
                     Ok(response)
                 }
             })

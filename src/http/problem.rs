@@ -199,7 +199,8 @@ impl ResponseError for Error {
             Error::Unavailable(cause) => {
                 tracing::warn!(error = %self, cause = %cause, "request failed")
             }
-            _ => {}
+            // Refusals are the client's business: a flood of them must not flood the log.
+            _ => tracing::debug!(error = %self, "request refused"),
         }
         let mut response = Problem::from(self).response();
         let headers = response.headers_mut();

@@ -7,6 +7,7 @@ mod compose;
 mod digests;
 mod extract;
 mod four_eyes;
+mod guards;
 mod health;
 mod helpers;
 mod items;

@@ -527,3 +527,92 @@ async fn a_nul_character_in_input_is_refused_as_invalid() {
     let reports = app.call("GET", "/api/v1/reports", token, None).await;
     assert_eq!(reports.body, json!([]));
 }
+
+#[test]
+fn a_cluster_left_running_by_a_killed_service_is_stopped_by_the_next_one() {
+    let dir = tempfile::Builder::new()
+        .prefix("recotrack-orphan-")
+        .tempdir()
+        .expect("temporary directory");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("the postgres user may enter it");
+    let data = dir.path().join("data");
+    let first = recotrack::db::local::LocalPostgres::start(&data).expect("start the cluster");
+    // Its starter is killed: it never stops the cluster, and the PID it recorded is dead.
+    let mut gone = Command::new("true").spawn().expect("a process");
+    let dead_pid = gone.id();
+    gone.wait().expect("it ends");
+    std::fs::write(dir.path().join("data.owner"), dead_pid.to_string()).expect("owner file");
+    std::mem::forget(first);
+    assert!(data.join("postmaster.pid").exists(), "still running");
+
+    let second = recotrack::db::local::LocalPostgres::start(&data).expect("attach");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data.owner")).expect("owner"),
+        std::process::id().to_string(),
+        "the new service adopts it"
+    );
+    drop(second);
+    assert!(
+        !data.join("postmaster.pid").exists(),
+        "the adopting service stops the orphan on shutdown"
+    );
+}
+
+#[actix_web::test]
+async fn a_flood_of_refused_requests_does_not_flood_the_log() {
+    let app = TestApp::spawn().await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_recotrack"))
+        .arg("serve")
+        .env("RECOTRACK__DATABASE__URL", &app.db.url)
+        .env("RECOTRACK__SERVER__PORT", port.to_string())
+        .env(
+            "RECOTRACK__AUTH__JWT_SECRET",
+            crate::helpers::TEST_JWT_SECRET,
+        )
+        .env("RECOTRACK__HISTORY__KEY", crate::helpers::TEST_HISTORY_KEY)
+        .env("RECOTRACK__SEED__ON_START", "false")
+        .env("RECOTRACK__DIGEST__ENABLED", "false")
+        .env("RECOTRACK__LOG__FILTER", "info")
+        .env(
+            "RECOTRACK__EMAIL__OUTBOX_DIR",
+            std::env::temp_dir().join("recotrack-log-test"),
+        )
+        .stdout(Stdio::null())
+        .stderr(log.reopen().expect("log handle"))
+        .spawn()
+        .expect("start recotrack serve");
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .finish();
+    ready_within(&client, &base, Duration::from_secs(30)).await;
+    let before = std::fs::metadata(log.path()).expect("log").len();
+    for n in 0..200 {
+        let path = if n % 2 == 0 {
+            "/api/v1/recommendations"
+        } else {
+            "/api/v1/recommendations?due_before=yesterday"
+        };
+        let reply = client
+            .get(format!("{base}{path}"))
+            .insert_header(("Authorization", "Bearer forged.token.value"))
+            .send()
+            .await
+            .expect("answer");
+        assert!(reply.status().is_client_error());
+    }
+    let after = std::fs::metadata(log.path()).expect("log").len();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        after - before < 2_000,
+        "200 refused requests wrote {} bytes of log at info",
+        after - before
+    );
+}

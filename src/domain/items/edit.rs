@@ -12,6 +12,7 @@ use crate::db::enums::{Priority, Response, Status, wire_name};
 use crate::db::models::NewRecommendation;
 use crate::db::schema::recommendations;
 use crate::domain::auth::Principal;
+use crate::domain::dates;
 use crate::domain::history::{self, Author, Change};
 use crate::domain::reports;
 use crate::domain::workflow::{self, Axis, ItemState};
@@ -126,6 +127,7 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
     };
     let title = check_title(&item.title)?;
     check_body(&item.body)?;
+    dates::optional("due_date", item.due_date)?;
     check_target_year(item.target_year)?;
     let themes = clean_themes(item.themes)?;
     let ordinal = match item.ordinal {
@@ -174,11 +176,15 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
         .values(&row)
         .execute(conn)
         .map_err(|e| match e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                if info.constraint_name().is_some_and(|c| c.contains("key")) {
-                    Error::Conflict(format!("an item with key {key} exists"))
-                } else {
-                    Error::Conflict(format!("ordinal {ordinal} is taken in this report"))
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info) => {
+                match info.constraint_name() {
+                    Some("recommendations_key_key") => {
+                        Error::Conflict(format!("an item with key {key} exists"))
+                    }
+                    Some("recommendations_report_id_parent_id_ordinal_key") => {
+                        Error::Conflict(format!("ordinal {ordinal} is taken in this report"))
+                    }
+                    _ => e.into(),
                 }
             }
             other => other.into(),
@@ -309,6 +315,7 @@ pub fn update(
     if let Some(due) = changes.due_date
         && due != rec.due_date
     {
+        dates::optional("due_date", due)?;
         match rec.due_date {
             // The first deadline becomes the baseline; setting it needs no reason.
             None if rec.original_due_date.is_none() => {
@@ -471,6 +478,7 @@ pub fn snooze(
             if date <= Utc::now().date_naive() {
                 return Err(Error::invalid("until", "must be a future date"));
             }
+            dates::date("until", date)?;
             let reason = reason
                 .clone()
                 .ok_or_else(|| Error::invalid("reason", "say why the item is snoozed"))?;
@@ -497,5 +505,5 @@ pub fn snooze(
     };
     let author = Author::from(principal);
     history::append(conn, id, author, vec![change.reason(reason)])?;
-    touch(conn, id, author)
+    super::touch_without_activity(conn, id)
 }

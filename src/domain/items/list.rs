@@ -227,6 +227,7 @@ fn after_cursor(query: Query<'static>, sort: Sort, cursor: Cursor) -> Result<Que
         }
         SortKey::DueDate => {
             let date: NaiveDate = cursor.v.parse().map_err(|_| bad())?;
+            crate::domain::dates::date("cursor", date)?;
             query.filter(
                 sql::<Bool>(&format!("({DUE_KEY}, recommendations.id) {op} ("))
                     .bind::<Date, _>(date)
@@ -237,6 +238,7 @@ fn after_cursor(query: Query<'static>, sort: Sort, cursor: Cursor) -> Result<Que
         }
         SortKey::LastActivity => {
             let at: DateTime<Utc> = cursor.v.parse().map_err(|_| bad())?;
+            crate::domain::dates::time("cursor", at)?;
             query.filter(
                 sql::<Bool>(&format!(
                     "(recommendations.last_activity_at, recommendations.id) {op} ("

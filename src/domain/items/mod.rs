@@ -112,9 +112,19 @@ pub fn check_version(expected: Option<i32>, current: i32) -> Result<()> {
 
 /// Bumps the version; a person's change also moves `last_activity_at` (the stall clock).
 pub fn touch(conn: &mut PgConnection, id: Uuid, author: Author) -> Result<()> {
+    touch_as(conn, id, author.is_person())
+}
+
+/// Bumps the version of a change that is not work on the item (a snooze): the stall clock stays
+/// where it is, so snoozing and unsnoozing cannot make a stalled item look fresh.
+pub fn touch_without_activity(conn: &mut PgConnection, id: Uuid) -> Result<()> {
+    touch_as(conn, id, false)
+}
+
+fn touch_as(conn: &mut PgConnection, id: Uuid, activity: bool) -> Result<()> {
     let now = Utc::now();
     let target = recommendations::table.find(id);
-    if author.is_person() {
+    if activity {
         diesel::update(target)
             .set((
                 recommendations::version.eq(recommendations::version + 1),

@@ -7,6 +7,7 @@ use crate::domain::auth::{Actor, sessions};
 use crate::domain::{tokens, users};
 use crate::error::Error;
 use crate::http::AppState;
+use crate::http::NO_STORE;
 use crate::http::auth::Viewer;
 use crate::http::dto::auth::{LoginRequest, RefreshRequest, TokenResponse};
 use crate::http::dto::users::MeResponse;
@@ -47,7 +48,9 @@ pub async fn create_login(
         client,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(session)))
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(TokenResponse::from(session)))
 }
 
 /// Exchange a refresh token for a new access and refresh token.
@@ -74,7 +77,9 @@ pub async fn create_refresh(
         body.into_inner().refresh_token,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(session)))
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(TokenResponse::from(session)))
 }
 
 /// Sign out: the session's access and refresh tokens stop working at once.

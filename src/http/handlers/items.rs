@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::enums::{Response, Status};
+use crate::domain::dates;
 use crate::domain::history::Author;
 use crate::domain::items::edit::{self, ItemChanges, NewItem};
 use crate::domain::items::list::{self, Filter, Sort};
@@ -42,8 +43,8 @@ fn filter_of(query: &ListQuery) -> Result<Filter> {
         team: query.team,
         theme: query.theme.clone(),
         priority: query.priority,
-        due_before: query.due_before,
-        due_after: query.due_after,
+        due_before: dates::optional("due_before", query.due_before)?,
+        due_after: dates::optional("due_after", query.due_after)?,
         stalled: query.stalled,
         overdue: query.overdue,
         q: query.q.clone(),

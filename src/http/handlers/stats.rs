@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::db;
+use crate::domain::dates;
 use crate::domain::stats::Scope;
 use crate::domain::stats::counts::{self, Counts, Group, Grouping};
 use crate::domain::stats::cycle::{self, CycleTimes};
@@ -71,19 +72,16 @@ where
     F: FnOnce(&mut diesel::PgConnection) -> Result<T> + Send + 'static,
 {
     let key = format!("{}?{}", req.path(), req.query_string());
-    if let Lookup::Hit(body) = state.figures.get(&key) {
-        return conditional_body(req, StatusCode::OK, None, body);
-    }
-    let value = match db::run(&state.pool, work).await {
-        Ok(value) => value,
-        Err(e) => {
-            state.figures.abandon(&key);
-            return Err(e);
-        }
+    let refresh = match state.figures.get(&key) {
+        Lookup::Hit(body) => return conditional_body(req, StatusCode::OK, None, body),
+        Lookup::Compute(refresh) => refresh,
     };
+    // On any early return (or if the client leaves and this future is dropped) `refresh` is
+    // dropped unused, and the next request recomputes.
+    let value = db::run(&state.pool, work).await?;
     let body =
         bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?);
-    state.figures.put(key, body.clone());
+    refresh.put(body.clone());
     conditional_body(req, StatusCode::OK, None, body)
 }
 
@@ -213,14 +211,14 @@ pub async fn get_stats_timeline(
 ) -> Result<HttpResponse> {
     let query = query.into_inner();
     let interval = Interval::parse(query.interval.as_deref().unwrap_or("week"))?;
-    let to = query.to.unwrap_or_else(|| Utc::now().date_naive());
+    let to = dates::date("to", query.to.unwrap_or_else(|| Utc::now().date_naive()))?;
     let scope = Scope::from(&ScopeQuery {
         report: query.report,
         theme: query.theme,
         team: query.team,
         owner: query.owner,
     });
-    let from = query.from;
+    let from = dates::optional("from", query.from)?;
     figures(&state, &req, move |conn| {
         timeline::timeline(conn, &scope, interval, from, to)
     })

@@ -53,10 +53,12 @@ pub async fn create_token(
         tokens::create(conn, &body.name, body.role, body.expires_at, creator)
     })
     .await?;
-    Ok(HttpResponse::Created().json(CreatedApiTokenResponse {
-        token: created.token.into(),
-        token_secret: created.secret,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header(crate::http::NO_STORE)
+        .json(CreatedApiTokenResponse {
+            token: created.token.into(),
+            token_secret: created.secret,
+        }))
 }
 
 /// Revoke an API token; it stops working at once.
