@@ -119,6 +119,9 @@ SELECT md5('rec' || n)::uuid, 3, 'transition', 'user', md5('user' || (11 + n % 1
                      ELSE 'implemented' END),
        md5('h2' || n) || md5('h2' || n), md5('h3' || n) || md5('h3' || n)
 FROM generate_series(1, {n}) n WHERE n % 10 < 6;
+INSERT INTO history_heads (recommendation_id, seq, hash)
+SELECT DISTINCT ON (recommendation_id) recommendation_id, seq, hash
+FROM history_events ORDER BY recommendation_id, seq DESC;
 """)
     subprocess.run(["vacuumdb", "-q", "--analyze", url], check=True)
 

@@ -312,6 +312,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
     let auth = Arc::new(AuthState {
         keys,
         limits: LoginLimits::from_settings(auth),
+        gate: crate::domain::auth::passwords::HashGate::for_this_machine(),
         refresh_ttl_secs: auth.refresh_ttl_secs,
     });
     let scheduler = Scheduler::new(

@@ -20,6 +20,8 @@ use crate::http::AppState;
 pub struct AuthState {
     pub keys: TokenKeys,
     pub limits: LoginLimits,
+    /// Bounds the password checks of sign-ins.
+    pub gate: crate::domain::auth::passwords::HashGate,
     pub refresh_ttl_secs: u64,
 }
 

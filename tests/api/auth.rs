@@ -498,3 +498,36 @@ async fn admins_manage_users_and_teams() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn parallel_guesses_cannot_exceed_the_account_limit() {
+    let app = TestApp::spawn().await;
+    let (_, email) = app.create_user(Role::Viewer);
+    let guesses = (0..40).map(|n| {
+        let (app, email) = (&app, email.clone());
+        async move {
+            app.login_as(&email, &format!("wrong passphrase {n:02}"))
+                .await
+                .status
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        checked <= 5,
+        "{checked} of 40 parallel guesses were checked"
+    );
+    assert_eq!(checked + refused, 40, "{answers:?}");
+    assert_eq!(
+        app.login_as(&email, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account waits out its window"
+    );
+}

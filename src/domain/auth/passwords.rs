@@ -1,7 +1,8 @@
-//! Password hashing with argon2id. Hashing is CPU-heavy: call these from the blocking pool
-//! (`db::run`), never on an async worker.
+//! Password hashing with argon2id. Hashing is CPU-heavy: call these from the blocking pool,
+//! never on an async worker, and never while holding a pooled database connection. Sign-ins
+//! go through a [`HashGate`], which bounds how much of the machine password checks may take.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
@@ -72,6 +73,51 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Bounds the password checks in flight: at most `running` hash at once (on the blocking pool,
+/// holding no database connection) and at most `in_flight` are admitted in all; past that a
+/// sign-in is refused at once with 429, so a flood of guesses cannot queue up and starve the
+/// requests of everyone else.
+#[derive(Debug, Clone)]
+pub struct HashGate {
+    running: Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+impl HashGate {
+    /// Half the machine's cores hash (at least one); four times as many may wait.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self::new((cores / 2).max(1), (cores / 2).max(1) * 4)
+    }
+
+    pub fn new(running: usize, in_flight: usize) -> Self {
+        Self {
+            running: Arc::new(tokio::sync::Semaphore::new(running.max(1))),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight.max(1))),
+        }
+    }
+
+    /// [`verify`] within the bounds; `RateLimited` at once when they are reached.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool> {
+        let _admitted =
+            self.in_flight
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| Error::RateLimited {
+                    retry_after_secs: 1,
+                })?;
+        let _running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(Error::internal)?;
+        tokio::task::spawn_blocking(move || verify(&password, stored.as_deref()))
+            .await
+            .map_err(Error::internal)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +133,23 @@ mod tests {
     #[test]
     fn no_stored_hash_never_verifies() {
         assert!(!verify("not a real password", None));
+    }
+
+    #[tokio::test]
+    async fn past_the_bound_a_check_is_refused_at_once() {
+        let gate = HashGate::new(1, 1);
+        let held = gate
+            .in_flight
+            .clone()
+            .try_acquire_owned()
+            .expect("a permit");
+        let refused = gate.verify("whatever password".into(), None).await;
+        assert!(matches!(refused, Err(Error::RateLimited { .. })));
+        drop(held);
+        assert!(matches!(
+            gate.verify("whatever password".into(), None).await,
+            Ok(false)
+        ));
     }
 
     #[test]

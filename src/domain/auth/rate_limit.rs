@@ -20,16 +20,24 @@ fn window_start(now: DateTime<Utc>, window_secs: u64) -> DateTime<Utc> {
     Utc.timestamp_opt(start, 0).single().unwrap_or(now)
 }
 
-/// Refuses with `RateLimited` when `key` has used up `limit` in the current window.
-pub fn check(conn: &mut PgConnection, key: &str, limit: Limit) -> Result<()> {
+/// Counts one attempt against `key` before it is made, and refuses it if that goes past
+/// `limit`. Counting first and atomically (one upsert, which locks the window's row) means
+/// parallel attempts cannot all slip under the limit.
+pub fn reserve(conn: &mut PgConnection, key: &str, limit: Limit) -> Result<()> {
     let now = Utc::now();
     let start = window_start(now, limit.window_secs);
-    let hits: Option<i32> = buckets::table
-        .find((key, start))
-        .select(buckets::hits)
-        .first(conn)
-        .optional()?;
-    if hits.unwrap_or(0) >= i32::try_from(limit.max).unwrap_or(i32::MAX) {
+    let hits: i32 = diesel::insert_into(buckets::table)
+        .values((
+            buckets::key.eq(key),
+            buckets::window_start.eq(start),
+            buckets::hits.eq(1),
+        ))
+        .on_conflict((buckets::key, buckets::window_start))
+        .do_update()
+        .set(buckets::hits.eq(buckets::hits + excluded(buckets::hits)))
+        .returning(buckets::hits)
+        .get_result(conn)?;
+    if hits > i32::try_from(limit.max).unwrap_or(i32::MAX) {
         let window = i64::try_from(limit.window_secs).unwrap_or(0);
         let retry = (start.timestamp() + window - now.timestamp()).max(1);
         return Err(Error::RateLimited {
@@ -39,19 +47,16 @@ pub fn check(conn: &mut PgConnection, key: &str, limit: Limit) -> Result<()> {
     Ok(())
 }
 
-/// Counts one hit against `key`.
-pub fn hit(conn: &mut PgConnection, key: &str, window_secs: u64) -> Result<()> {
+/// Gives back an attempt [`reserve`]d in the current window (it succeeded).
+pub fn refund(conn: &mut PgConnection, key: &str, window_secs: u64) -> Result<()> {
     let start = window_start(Utc::now(), window_secs);
-    diesel::insert_into(buckets::table)
-        .values((
-            buckets::key.eq(key),
-            buckets::window_start.eq(start),
-            buckets::hits.eq(1),
-        ))
-        .on_conflict((buckets::key, buckets::window_start))
-        .do_update()
-        .set(buckets::hits.eq(buckets::hits + excluded(buckets::hits)))
-        .execute(conn)?;
+    diesel::update(
+        buckets::table
+            .find((key, start))
+            .filter(buckets::hits.gt(0)),
+    )
+    .set(buckets::hits.eq(buckets::hits - 1))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::jwt::TokenKeys;
+use super::passwords::HashGate;
 use super::rate_limit::{self, Limit};
 use super::secrets::{self, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX};
-use super::{Actor, Principal, passwords};
+use super::{Actor, Principal};
 use crate::config::AuthSettings;
 use crate::db::enums::Role;
 use crate::db::models::{NewRefreshToken, RefreshToken, User};
@@ -47,46 +48,53 @@ impl LoginLimits {
 
 const BAD_LOGIN: &str = "the email or password is wrong";
 
-/// Signs a user in with email and password. Failures are counted per account and per client
-/// address; past the limit the answer is 429 whether or not the account exists. The password is
-/// checked against a dummy hash for unknown accounts, so timing does not tell them apart.
+/// Signs a user in with email and password. Each attempt is counted against the account and
+/// the client address before the password is checked (and given back when it succeeds), so
+/// parallel guesses cannot exceed the limits; past them the answer is 429 whether or not the
+/// account exists. The password is checked through `gate`, holding no database connection, and
+/// against a dummy hash for unknown accounts, so timing does not tell them apart.
+#[expect(clippy::too_many_arguments, reason = "a sign-in needs each of these")]
 pub async fn login(
     pool: &PgPool,
     keys: &TokenKeys,
     limits: LoginLimits,
+    gate: &HashGate,
     refresh_ttl_secs: u64,
     email: String,
     password: String,
     client: String,
 ) -> Result<Session> {
-    let keys = keys.clone();
-    db::run(pool, move |conn| {
-        let account_key = format!("login:account:{}", email.trim().to_lowercase());
-        let client_key = format!("login:client:{client}");
-        rate_limit::check(conn, &account_key, limits.per_account)?;
-        rate_limit::check(conn, &client_key, limits.per_client)?;
-        // Emails are stored lowercased (see `users::Email`).
-        let user: Option<User> = users::table
-            .filter(users::email.eq(email.trim().to_lowercase()))
-            .select(User::as_select())
-            .first(conn)
-            .optional()?;
-        let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-        let password_ok = passwords::verify(&password, stored);
-        let user = match user {
-            Some(user) if password_ok && user.active => user,
-            _ => {
-                rate_limit::hit(conn, &account_key, limits.per_account.window_secs)?;
-                rate_limit::hit(conn, &client_key, limits.per_client.window_secs)?;
-                return Err(Error::Unauthenticated(BAD_LOGIN));
-            }
-        };
-        conn.transaction(|conn| {
-            diesel::update(users::table.find(user.id))
-                .set(users::last_login_at.eq(Utc::now()))
-                .execute(conn)?;
-            start_session(conn, &keys, user.id, Uuid::new_v4(), refresh_ttl_secs)
+    // Emails are stored lowercased (see `users::Email`).
+    let email = email.trim().to_lowercase();
+    let account_key = format!("login:account:{email}");
+    let client_key = format!("login:client:{client}");
+    let user: Option<User> = {
+        let (account_key, client_key) = (account_key.clone(), client_key.clone());
+        db::transaction(pool, move |conn| {
+            rate_limit::reserve(conn, &account_key, limits.per_account)?;
+            rate_limit::reserve(conn, &client_key, limits.per_client)?;
+            Ok(users::table
+                .filter(users::email.eq(&email))
+                .select(User::as_select())
+                .first(conn)
+                .optional()?)
         })
+        .await?
+    };
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password_ok = gate.verify(password, stored).await?;
+    let user = match user {
+        Some(user) if password_ok && user.active => user,
+        _ => return Err(Error::Unauthenticated(BAD_LOGIN)),
+    };
+    let keys = keys.clone();
+    db::transaction(pool, move |conn| {
+        rate_limit::refund(conn, &account_key, limits.per_account.window_secs)?;
+        rate_limit::refund(conn, &client_key, limits.per_client.window_secs)?;
+        diesel::update(users::table.find(user.id))
+            .set(users::last_login_at.eq(Utc::now()))
+            .execute(conn)?;
+        start_session(conn, &keys, user.id, Uuid::new_v4(), refresh_ttl_secs)
     })
     .await
 }

@@ -42,6 +42,7 @@ pub async fn create_login(
         &state.pool,
         &state.auth.keys,
         state.auth.limits,
+        &state.auth.gate,
         state.auth.refresh_ttl_secs,
         body.email,
         body.password,
