@@ -41,6 +41,10 @@ pub enum Error {
     /// An `Idempotency-Key` already used with a different request (422).
     #[error("the Idempotency-Key was used with a different request")]
     IdempotencyKeyReused,
+    /// A retry of a request whose answer carried a secret (a token), which is shown once and
+    /// never kept (409).
+    #[error("the first answer to this Idempotency-Key carried a secret, which is shown only once")]
+    SecretShownOnce,
     /// Too many changes from one client in a short time (429).
     #[error("too many writes")]
     TooManyWrites { retry_after_secs: u64 },

@@ -2,6 +2,7 @@
 //! embedded migrations, and the private PostgreSQL cluster used when no server is configured.
 
 pub mod enums;
+pub mod held;
 pub mod local;
 pub mod migrate;
 pub mod models;
@@ -74,12 +75,16 @@ pub fn build_pool(
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, so diesel never stalls an
-/// async worker.
+/// async worker. Inside a request that holds a connection ([`held::Held`]), `work` runs on that
+/// one, in its transaction.
 pub async fn run<T, F>(pool: &PgPool, work: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> Result<T> + Send + 'static,
 {
+    if let Some(held) = held::Held::current() {
+        return held.run(work).await;
+    }
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;

@@ -203,6 +203,7 @@ diesel::table! {
         response_body -> Nullable<Bytea>,
         response_headers -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        carries_secret -> Bool,
     }
 }
 

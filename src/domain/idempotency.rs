@@ -1,6 +1,8 @@
 //! `Idempotency-Key`: a retried `POST` returns the first answer instead of doing the work again.
 //! Keys belong to the caller (user or API token), are bound to the request they first came
-//! with, and are kept for a day.
+//! with, and are kept for a day. The claim is made in the same transaction as the work and the
+//! answer it records (see `db::held`), so a key is either unused or carries its answer.
+//! Answers that carry a secret are never kept: their key only remembers that it was used.
 
 use diesel::prelude::*;
 use serde_json::Value;
@@ -20,17 +22,30 @@ pub struct Stored {
 /// What a key says about a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// First use: do the work, then [`record`] its answer.
+    /// First use: do the work, then [`record`] its answer in the same transaction.
     Fresh,
     /// Seen before with the same request: answer with this.
     Replay(Stored),
+    /// Seen before with the same request, whose answer carried a secret that is shown once.
+    SecretShown,
+}
+
+/// What to keep of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Kept whole, to be replayed.
+    Keep(Stored),
+    /// It carried a secret: keep only that the request was carried out, with this status.
+    Secret { status: u16 },
 }
 
 /// How long keys are kept.
 pub const KEEP_HOURS: i64 = 24;
 
-/// Claims `key` for `request_hash` on behalf of `actor`. The same key with another request is
-/// refused (422), and a key whose first request is still running answers 409.
+/// Claims `key` for `request_hash` on behalf of `actor`, inside the caller's transaction. A
+/// concurrent request with the same key waits (on the key's unique index) until the first one
+/// commits or rolls back, then replays its answer or claims the key itself. The same key with
+/// another request is refused (422).
 pub fn claim(conn: &mut PgConnection, actor: Uuid, key: &str, request_hash: &str) -> Result<Claim> {
     if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(Error::invalid(
@@ -49,24 +64,26 @@ pub fn claim(conn: &mut PgConnection, actor: Uuid, key: &str, request_hash: &str
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let (hash, status, body, headers): (String, Option<i16>, Option<Vec<u8>>, Option<Value>) =
-        keys::table
-            .find((actor, key))
-            .select((
-                keys::request_hash,
-                keys::response_status,
-                keys::response_body,
-                keys::response_headers,
-            ))
-            .first(conn)?;
+    type Row = (String, Option<i16>, Option<Vec<u8>>, Option<Value>, bool);
+    let (hash, status, body, headers, secret): Row = keys::table
+        .find((actor, key))
+        .select((
+            keys::request_hash,
+            keys::response_status,
+            keys::response_body,
+            keys::response_headers,
+            keys::carries_secret,
+        ))
+        .first(conn)?;
     if hash != request_hash {
         return Err(Error::IdempotencyKeyReused);
     }
-    let Some(status) = status.and_then(|s| u16::try_from(s).ok()) else {
-        return Err(Error::Conflict(
-            "a request with this Idempotency-Key is still being processed; retry shortly".into(),
-        ));
-    };
+    if secret {
+        return Ok(Claim::SecretShown);
+    }
+    let status = status
+        .and_then(|s| u16::try_from(s).ok())
+        .ok_or_else(|| Error::internal("an idempotency key without its answer"))?;
     let headers = headers
         .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h).ok())
         .unwrap_or_default();
@@ -77,22 +94,25 @@ pub fn claim(conn: &mut PgConnection, actor: Uuid, key: &str, request_hash: &str
     }))
 }
 
-/// Keeps the answer to a claimed key.
-pub fn record(conn: &mut PgConnection, actor: Uuid, key: &str, stored: &Stored) -> Result<()> {
-    diesel::update(keys::table.find((actor, key)))
-        .set((
-            keys::response_status.eq(i16::try_from(stored.status).unwrap_or(500)),
-            keys::response_body.eq(&stored.body),
-            keys::response_headers
-                .eq(serde_json::to_value(&stored.headers).map_err(Error::internal)?),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Frees a claimed key whose request failed on our side, so a retry does the work.
-pub fn release(conn: &mut PgConnection, actor: Uuid, key: &str) -> Result<()> {
-    diesel::delete(keys::table.find((actor, key))).execute(conn)?;
+/// Keeps the answer to a key claimed in the same transaction.
+pub fn record(conn: &mut PgConnection, actor: Uuid, key: &str, answer: &Answer) -> Result<()> {
+    let target = keys::table.find((actor, key));
+    match answer {
+        Answer::Keep(stored) => diesel::update(target)
+            .set((
+                keys::response_status.eq(i16::try_from(stored.status).unwrap_or(500)),
+                keys::response_body.eq(&stored.body),
+                keys::response_headers
+                    .eq(serde_json::to_value(&stored.headers).map_err(Error::internal)?),
+            ))
+            .execute(conn)?,
+        Answer::Secret { status } => diesel::update(target)
+            .set((
+                keys::response_status.eq(i16::try_from(*status).unwrap_or(500)),
+                keys::carries_secret.eq(true),
+            ))
+            .execute(conn)?,
+    };
     Ok(())
 }
 

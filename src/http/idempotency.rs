@@ -2,6 +2,10 @@
 //! is kept; a retry with the same key and body gets that answer again (with
 //! `Idempotent-Replayed: true`) and changes nothing; the same key with another body is refused.
 //! Requests without the header, or without valid credentials, pass straight through.
+//!
+//! The claim, the handler's work and the kept answer are one transaction (`db::held`): a crash
+//! anywhere leaves the key unused and the work undone, and a concurrent retry waits for the first
+//! request and then replays it. Answers marked [`CarriesSecret`] are not kept.
 
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
@@ -15,9 +19,9 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db;
+use crate::db::held::Held;
 use crate::domain::auth::Actor;
-use crate::domain::idempotency::{self, Claim, Stored};
+use crate::domain::idempotency::{self, Answer, Claim, Stored};
 use crate::error::Error;
 use crate::http::AppState;
 
@@ -25,13 +29,23 @@ pub const HEADER: &str = "idempotency-key";
 /// Headers a replay repeats; the rest (date, request id) belong to the new exchange.
 const KEPT: [&str; 3] = ["content-type", "etag", "location"];
 
+/// Put in a response's extensions by handlers whose answer carries a secret (tokens): such an
+/// answer is never stored for replay.
+#[derive(Debug, Clone, Copy)]
+pub struct CarriesSecret;
+
 async fn body_of(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
         if body.len() + chunk.len() > crate::http::MAX_BODY_BYTES {
-            return Err(actix_web::error::ErrorPayloadTooLarge("body too large"));
+            return Err(crate::http::problem::Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            )
+            .into());
         }
         body.extend_from_slice(&chunk);
     }
@@ -83,61 +97,102 @@ pub async fn middleware(
         Err(e) => return Ok(req.error_response(e)),
     };
     let hash = fingerprint(&req, &body);
+    let held = match Held::begin(&state.pool).await {
+        Ok(held) => held,
+        Err(e) => return Ok(req.error_response(e)),
+    };
     let claimed = {
         let key = key.clone();
-        db::run(&state.pool, move |conn| {
-            idempotency::claim(conn, actor, &key, &hash)
-        })
-        .await
+        held.run(move |conn| idempotency::claim(conn, actor, &key, &hash))
+            .await
     };
-    match claimed {
-        Err(e) => Ok(req.error_response(e)),
-        Ok(Claim::Replay(stored)) => Ok(req.into_response(replay(stored))),
-        Ok(Claim::Fresh) => {
-            req.set_payload(Payload::from(body));
-            let response = next.call(req).await?;
-            let (req, response) = response.into_parts();
-            let status = response.status();
-            let headers: Vec<(String, String)> = KEPT
-                .iter()
-                .filter_map(|name| {
-                    response
-                        .headers()
-                        .get(HeaderName::from_static(name))
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| ((*name).to_owned(), v.to_owned()))
-                })
-                .collect();
-            let (response, body) = response.into_parts();
-            let bytes = actix_web::body::to_bytes(body)
-                .await
-                .map_err(|_| Error::internal("response body could not be read"))?;
-            let kept = if status.is_server_error() {
-                db::run(&state.pool, move |conn| {
-                    idempotency::release(conn, actor, &key)
-                })
-                .await
-            } else {
-                let stored = Stored {
-                    status: status.as_u16(),
-                    headers,
-                    body: bytes.to_vec(),
-                };
-                db::run(&state.pool, move |conn| {
-                    idempotency::record(conn, actor, &key, &stored)
-                })
-                .await
-            };
-            if let Err(e) = kept {
-                // The work is done and answered; only a retry's replay is at stake.
-                tracing::warn!(error = %e, "idempotency key not recorded");
-            }
-            let mut response = response.set_body(bytes).map_into_boxed_body();
-            response.headers_mut().insert(
-                HeaderName::from_static("idempotent-replayed"),
-                HeaderValue::from_static("false"),
-            );
-            Ok(ServiceResponse::new(req, response))
+    let early = match claimed {
+        Ok(Claim::Fresh) => None,
+        Ok(Claim::Replay(stored)) => Some(Ok(replay(stored))),
+        Ok(Claim::SecretShown) => Some(Err(Error::SecretShownOnce)),
+        Err(e) => Some(Err(e)),
+    };
+    if let Some(answer) = early {
+        // Nothing to keep: give the connection back before answering.
+        if let Err(e) = held.finish(false).await {
+            tracing::warn!(error = %e, "idempotency claim not rolled back");
         }
+        return Ok(match answer {
+            Ok(response) => req.into_response(response),
+            Err(e) => req.error_response(e),
+        });
     }
+    req.set_payload(Payload::from(body));
+    let outcome = held.scope(next.call(req)).await;
+    let response = match outcome {
+        Ok(response) => response,
+        Err(e) => {
+            let _rolled_back = held.finish(false).await;
+            return Err(e);
+        }
+    };
+    let (req, response) = response.into_parts();
+    let status = response.status();
+    let secret = response.extensions().get::<CarriesSecret>().is_some();
+    let headers: Vec<(String, String)> = KEPT
+        .iter()
+        .filter_map(|name| {
+            response
+                .headers()
+                .get(HeaderName::from_static(name))
+                .and_then(|v| v.to_str().ok())
+                .map(|v| ((*name).to_owned(), v.to_owned()))
+        })
+        .collect();
+    let (response, body) = response.into_parts();
+    let bytes = match actix_web::body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let _rolled_back = held.finish(false).await;
+            return Ok(ServiceResponse::new(
+                req,
+                crate::http::problem::Problem::from(&Error::internal("response body unreadable"))
+                    .response(),
+            ));
+        }
+    };
+    // A server error undoes everything, the claim too: a retry does the work.
+    let kept = if status.is_server_error() {
+        held.finish(false).await
+    } else {
+        let answer = if secret {
+            Answer::Secret {
+                status: status.as_u16(),
+            }
+        } else {
+            Answer::Keep(Stored {
+                status: status.as_u16(),
+                headers,
+                body: bytes.to_vec(),
+            })
+        };
+        let recorded = held
+            .run(move |conn| idempotency::record(conn, actor, &key, &answer))
+            .await;
+        match recorded {
+            Ok(()) => held.finish(true).await,
+            Err(e) => {
+                let _rolled_back = held.finish(false).await;
+                Err(e)
+            }
+        }
+    };
+    if let Err(e) = kept {
+        // Nothing was committed: the client must not be told that it was.
+        return Ok(ServiceResponse::new(
+            req,
+            crate::http::problem::Problem::from(&e).response(),
+        ));
+    }
+    let mut response = response.set_body(bytes).map_into_boxed_body();
+    response.headers_mut().insert(
+        HeaderName::from_static("idempotent-replayed"),
+        HeaderValue::from_static("false"),
+    );
+    Ok(ServiceResponse::new(req, response))
 }

@@ -158,6 +158,15 @@ impl From<&Error> for Problem {
                 problem.retry_after = Some(*retry_after_secs);
                 problem
             }
+            Error::SecretShownOnce => Problem::new(
+                StatusCode::CONFLICT,
+                "secret-shown-once",
+                "Secret shown once",
+            )
+            .with_detail(
+                "the request with this Idempotency-Key was carried out; its answer held a secret, \
+                 which is never stored. Revoke it if it was lost, and create a new one",
+            ),
             Error::IdempotencyKeyReused => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",

@@ -616,3 +616,102 @@ async fn a_flood_of_refused_requests_does_not_flood_the_log() {
         after - before
     );
 }
+
+#[actix_web::test]
+async fn parallel_retries_with_one_key_do_the_work_once_and_all_get_its_answer() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let body = json!({"key": "parallel-2026", "title": "Once, however often it is sent"});
+    let sends = (0..12).map(|_| {
+        let (app, token, body) = (&app, manager.access.clone(), body.clone());
+        async move {
+            app.call_with(
+                "POST",
+                "/api/v1/reports",
+                Some(&token),
+                Some(body),
+                &[("Idempotency-Key", "parallel-key")],
+            )
+            .await
+        }
+    });
+    let replies = futures_util::future::join_all(sends).await;
+    let first: Vec<_> = replies
+        .iter()
+        .filter(|r| r.header("idempotent-replayed") == Some("false"))
+        .collect();
+    assert_eq!(first.len(), 1, "exactly one request did the work");
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        assert_eq!(reply.body["id"], first[0].body["id"]);
+    }
+    let mut conn = app.db.connect();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let reports: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM reports WHERE key = 'parallel-2026'")
+            .get_result(&mut conn)
+            .expect("count");
+    assert_eq!(reports.n, 1);
+    let unanswered: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM idempotency_keys WHERE response_status IS NULL",
+    )
+    .get_result(&mut conn)
+    .expect("count");
+    assert_eq!(
+        unanswered.n, 0,
+        "no key is ever left claimed without its answer"
+    );
+}
+
+#[actix_web::test]
+async fn a_secret_is_never_kept_for_a_replay() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let create = || {
+        app.call_with(
+            "POST",
+            "/api/v1/tokens",
+            Some(&admin.access),
+            Some(json!({"name": "Board", "role": "viewer"})),
+            &[("Idempotency-Key", "token-once")],
+        )
+    };
+    let first = create().await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let secret = first.body["token_secret"]
+        .as_str()
+        .expect("the secret, shown once")
+        .to_owned();
+    let again = create().await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(
+        again.body["type"],
+        "urn:recotrack:problem:secret-shown-once"
+    );
+    assert!(!again.text.contains(&secret));
+    let listed = app
+        .call("GET", "/api/v1/tokens", Some(&admin.access), None)
+        .await;
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(1),
+        "the retry created no second token"
+    );
+    let mut conn = app.db.connect();
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let stored: Found = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM idempotency_keys \
+         WHERE position('{secret}'::bytea IN coalesce(response_body, ''::bytea)) > 0"
+    ))
+    .get_result(&mut conn)
+    .expect("search");
+    assert_eq!(stored.n, 0, "the token secret is not stored at rest");
+}

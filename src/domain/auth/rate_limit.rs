@@ -57,6 +57,13 @@ pub fn refund(conn: &mut PgConnection, key: &str, window_secs: u64) -> Result<()
     )
     .set(buckets::hits.eq(buckets::hits - 1))
     .execute(conn)?;
+    // A window with nothing left in it is of no use: keep the table to real attempts.
+    diesel::delete(
+        buckets::table
+            .find((key, start))
+            .filter(buckets::hits.eq(0)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

@@ -13,6 +13,15 @@ use crate::http::dto::auth::{LoginRequest, RefreshRequest, TokenResponse};
 use crate::http::dto::users::MeResponse;
 use crate::http::problem::{Denied, Problem, Rejected};
 
+/// A 200 answer that carries tokens: never cached, never kept for an `Idempotency-Key` replay.
+fn secret_response(body: TokenResponse) -> HttpResponse {
+    let mut response = HttpResponse::Ok().insert_header(NO_STORE).json(body);
+    response
+        .extensions_mut()
+        .insert(crate::http::idempotency::CarriesSecret);
+    response
+}
+
 /// Sign in with email and password.
 ///
 /// Returns a short-lived access token and a single-use refresh token. Failed attempts are
@@ -49,9 +58,7 @@ pub async fn create_login(
         client,
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .json(TokenResponse::from(session)))
+    Ok(secret_response(TokenResponse::from(session)))
 }
 
 /// Exchange a refresh token for a new access and refresh token.
@@ -78,9 +85,7 @@ pub async fn create_refresh(
         body.into_inner().refresh_token,
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .json(TokenResponse::from(session)))
+    Ok(secret_response(TokenResponse::from(session)))
 }
 
 /// Sign out: the session's access and refresh tokens stop working at once.

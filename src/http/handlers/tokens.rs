@@ -53,12 +53,16 @@ pub async fn create_token(
         tokens::create(conn, &body.name, body.role, body.expires_at, creator)
     })
     .await?;
-    Ok(HttpResponse::Created()
+    let mut response = HttpResponse::Created()
         .insert_header(crate::http::NO_STORE)
         .json(CreatedApiTokenResponse {
             token: created.token.into(),
             token_secret: created.secret,
-        }))
+        });
+    response
+        .extensions_mut()
+        .insert(crate::http::idempotency::CarriesSecret);
+    Ok(response)
 }
 
 /// Revoke an API token; it stops working at once.
