@@ -5,6 +5,7 @@
 # limit stops. Prints the reader's p50/p99 in both phases, the flood's rate and answers, and
 # whether the flooded p99 stays within 3x of the quiet one. Loopback only; removes what it starts.
 #   bench/login_flood.sh                 # 20 s per phase
+#   FLOOD_RATE=0 bench/login_flood.sh    # as fast as the flooders can (default 50 per second)
 #   DURATION=10 FLOODERS=16 bench/login_flood.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -78,6 +78,11 @@ pub struct DigestSettings {
     pub manager_after_days: u32,
     pub admin_after_days: u32,
     pub retry_base_secs: u64,
+    /// Failed attempts after which a delivery is given up and reported to admins.
+    pub max_attempts: u32,
+    /// How long a delivery whose sender died mid-send waits before it is sent again (marked as a
+    /// possible duplicate).
+    pub resend_after_secs: u64,
 }
 
 /// Days without activity before an open item counts as stalled, by where it stands.
@@ -389,6 +394,9 @@ impl Settings {
                 "digest.timezone",
                 "is not an IANA time zone name such as `Europe/Berlin`",
             );
+        }
+        if digest.max_attempts == 0 {
+            return key("digest.max_attempts", "must be at least 1");
         }
         if digest.tick_secs == 0 || digest.retry_base_secs == 0 {
             return key(

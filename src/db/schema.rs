@@ -103,6 +103,10 @@ diesel::table! {
         message_id -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
+        sending_since -> Nullable<Timestamptz>,
+        possible_duplicate -> Bool,
+        gave_up_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -7,7 +7,8 @@ use lettre::message::{Mailbox, MultiPart, header};
 
 use super::{MailError, Mailer};
 use crate::domain::digest::compose::Digest;
-use crate::domain::digest::deliveries::{Claimed, Rendered, Renderer};
+use crate::domain::digest::deliveries::{Rendered, Renderer};
+use crate::domain::digest::queue::Claimed;
 use crate::error::{Error, Result};
 
 #[derive(Template)]

@@ -12,16 +12,15 @@ use tokio::sync::Notify;
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::domain::digest::deliveries::{self, PlanSummary, Settings as DigestContext, Trigger};
+use crate::domain::digest::queue;
 use crate::domain::digest::schedule::Schedules;
 use crate::error::{Error, Result};
 use crate::mailer::Mailer;
 use crate::mailer::digest::{DigestRenderer, message_id};
 use crate::metrics::Metrics;
 
-/// How long a claimed delivery is reserved for its sender.
-const LEASE_SECS: i64 = 300;
-/// Deliveries claimed per round trip.
-const BATCH: i64 = 20;
+/// Deliveries claimed per round trip: few, so a slow SMTP server holds few of them back.
+const BATCH: i64 = 5;
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -107,14 +106,24 @@ impl Scheduler {
         })
     }
 
-    /// Sends every due delivery; each is marked sent only once the SMTP server accepted it.
+    /// The queue's timing: a lease outlasts one SMTP exchange at its slowest (each reply may take
+    /// `email.smtp_timeout_secs`, and a message takes a handful of replies).
+    fn timing(&self) -> queue::Timing {
+        let smtp = i64::try_from(self.settings.email.smtp_timeout_secs).unwrap_or(60);
+        queue::Timing {
+            lease_secs: smtp.saturating_mul(6).saturating_add(30),
+            resend_after_secs: i64::try_from(self.settings.digest.resend_after_secs)
+                .unwrap_or(i64::MAX / 4),
+        }
+    }
+
+    /// Sends every due delivery; each is marked sent only once the SMTP server accepted it, and
+    /// only by the sender that still holds its claim (see `domain::digest::queue`).
     pub async fn deliver_due(&self) -> Result<(usize, usize)> {
         let (mut sent, mut failed) = (0, 0);
+        let timing = self.timing();
         loop {
-            let batch = db::run(&self.pool, |conn| {
-                deliveries::claim(conn, BATCH, LEASE_SECS)
-            })
-            .await?;
+            let batch = db::run(&self.pool, move |conn| queue::claim(conn, BATCH, timing)).await?;
             if batch.is_empty() {
                 return Ok((sent, failed));
             }
@@ -122,6 +131,18 @@ impl Scheduler {
                 if self.is_stopping() {
                     // Claimed but unsent deliveries go back to whoever ticks next, after the lease.
                     return Ok((sent, failed));
+                }
+                let delivery = std::sync::Arc::new(delivery);
+                let ours = {
+                    let delivery = delivery.clone();
+                    db::run(&self.pool, move |conn| {
+                        queue::begin_sending(conn, &delivery, timing)
+                    })
+                    .await?
+                };
+                if !ours {
+                    tracing::info!(delivery = %delivery.id, "lease lost before sending; another sender has it");
+                    continue;
                 }
                 let outcome = match self.mailer.digest_message(&delivery) {
                     Ok(message) => self.mailer.send(message).await,
@@ -131,24 +152,37 @@ impl Scheduler {
                 match outcome {
                     Ok(()) => {
                         let message_id = message_id(&delivery);
-                        db::run(&self.pool, move |conn| {
-                            deliveries::mark_sent(conn, id, &message_id)
+                        let delivery = delivery.clone();
+                        let marked = db::run(&self.pool, move |conn| {
+                            queue::mark_sent(conn, &delivery, &message_id)
                         })
                         .await?;
+                        if !marked {
+                            tracing::warn!(delivery = %id, "sent, but the claim was lost meanwhile; not recorded by this sender");
+                        }
                         Metrics::count(&self.metrics.digest_deliveries, "sent", 1);
                         sent += 1;
                     }
                     Err(e) => {
-                        tracing::warn!(delivery = %id, attempt = delivery.attempts, error = %e, "digest not delivered; will retry");
-                        let (attempts, error, base) = (
-                            delivery.attempts,
+                        let (error, base, max) = (
                             e.to_string(),
                             self.settings.digest.retry_base_secs,
+                            self.settings.digest.max_attempts,
                         );
-                        db::run(&self.pool, move |conn| {
-                            deliveries::mark_failed(conn, id, attempts, &error, base)
+                        let attempt = delivery.attempts;
+                        let claimed = delivery.clone();
+                        let failure = db::run(&self.pool, move |conn| {
+                            queue::mark_failed(conn, &claimed, &error, base, max)
                         })
                         .await?;
+                        match failure {
+                            queue::Failure::GaveUp => {
+                                tracing::error!(delivery = %id, attempt, error = %e, "digest not delivered; given up")
+                            }
+                            _ => {
+                                tracing::warn!(delivery = %id, attempt, error = %e, "digest not delivered; will retry")
+                            }
+                        }
                         Metrics::count(&self.metrics.digest_deliveries, "failed", 1);
                         failed += 1;
                     }

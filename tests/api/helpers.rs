@@ -15,6 +15,8 @@ pub struct TestDb {
     pub name: String,
     pub url: String,
     admin_url: String,
+    /// Whether dropping this value drops the database (false for a second handle).
+    owned: bool,
 }
 
 impl TestDb {
@@ -48,11 +50,23 @@ impl TestDb {
             url: format!("{base}/{name}"),
             name,
             admin_url,
+            owned: true,
         };
         if template.is_none() {
             recotrack::app::migrate(&db.url).expect("migrate the test database");
         }
         db
+    }
+
+    /// A second handle on the same database, e.g. for a second instance of the service; only
+    /// the first handle drops it.
+    pub fn alias(&self) -> Self {
+        Self {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            admin_url: self.admin_url.clone(),
+            owned: false,
+        }
     }
 
     pub fn connect(&self) -> PgConnection {
@@ -73,6 +87,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
             let _ = diesel::sql_query(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
@@ -155,6 +172,8 @@ pub struct SmtpSink {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<std::process::Child>,
+    /// Seconds the sink waits before accepting each message.
+    delay_secs: f64,
 }
 
 impl SmtpSink {
@@ -168,7 +187,16 @@ impl SmtpSink {
             port,
             dir: tempfile::tempdir().expect("maildir"),
             child: None,
+            delay_secs: 0.0,
         };
+        sink.resume();
+        sink
+    }
+
+    /// A sink that takes `delay_secs` to accept each message: slow, but healthy.
+    pub fn slow(delay_secs: f64) -> Self {
+        let mut sink = Self::down();
+        sink.delay_secs = delay_secs;
         sink.resume();
         sink
     }
@@ -184,6 +212,7 @@ impl SmtpSink {
             port,
             dir: tempfile::tempdir().expect("maildir"),
             child: None,
+            delay_secs: 0.0,
         }
     }
 
@@ -199,9 +228,14 @@ impl SmtpSink {
                 "-l",
                 &format!("127.0.0.1:{}", self.port),
                 "-c",
-                "aiosmtpd.handlers.Mailbox",
+                "slow_smtp.SlowMailbox",
             ])
             .arg(self.dir.path().join("mail"))
+            .env(
+                "PYTHONPATH",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support"),
+            )
+            .env("SMTP_DELAY_SECS", self.delay_secs.to_string())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

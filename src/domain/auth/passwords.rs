@@ -97,15 +97,33 @@ impl HashGate {
         }
     }
 
-    /// [`verify`] within the bounds; `RateLimited` at once when they are reached.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool> {
-        let _admitted =
+    /// A place among the checks in flight; `RateLimited` at once when none is free, before the
+    /// sign-in costs anything else (not even a database round trip).
+    pub fn admit(&self) -> Result<Admission> {
+        let permit =
             self.in_flight
                 .clone()
                 .try_acquire_owned()
                 .map_err(|_| Error::RateLimited {
                     retry_after_secs: 1,
                 })?;
+        Ok(Admission {
+            running: self.running.clone(),
+            _permit: permit,
+        })
+    }
+}
+
+/// An admitted password check; see [`HashGate::admit`].
+#[derive(Debug)]
+pub struct Admission {
+    running: Arc<tokio::sync::Semaphore>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Admission {
+    /// [`verify`], once one of the hashing places is free.
+    pub async fn verify(self, password: String, stored: Option<String>) -> Result<bool> {
         let _running = self
             .running
             .clone()
@@ -138,16 +156,12 @@ mod tests {
     #[tokio::test]
     async fn past_the_bound_a_check_is_refused_at_once() {
         let gate = HashGate::new(1, 1);
-        let held = gate
-            .in_flight
-            .clone()
-            .try_acquire_owned()
-            .expect("a permit");
-        let refused = gate.verify("whatever password".into(), None).await;
-        assert!(matches!(refused, Err(Error::RateLimited { .. })));
+        let held = gate.admit().expect("a place");
+        assert!(matches!(gate.admit(), Err(Error::RateLimited { .. })));
         drop(held);
+        let admitted = gate.admit().expect("free again");
         assert!(matches!(
-            gate.verify("whatever password".into(), None).await,
+            admitted.verify("whatever password".into(), None).await,
             Ok(false)
         ));
     }

@@ -68,6 +68,7 @@ pub async fn login(
     let email = email.trim().to_lowercase();
     let account_key = format!("login:account:{email}");
     let client_key = format!("login:client:{client}");
+    let admission = gate.admit()?;
     let user: Option<User> = {
         let (account_key, client_key) = (account_key.clone(), client_key.clone());
         db::transaction(pool, move |conn| {
@@ -82,7 +83,7 @@ pub async fn login(
         .await?
     };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let password_ok = gate.verify(password, stored).await?;
+    let password_ok = admission.verify(password, stored).await?;
     let user = match user {
         Some(user) if password_ok && user.active => user,
         _ => return Err(Error::Unauthenticated(BAD_LOGIN)),

@@ -57,6 +57,8 @@ pub struct Digest {
     pub item_ids: Vec<Uuid>,
     /// For admins: the newest daily history anchor, to keep outside the database.
     pub anchor: Option<AnchorLine>,
+    /// For admins: digests given up after their last allowed attempt, one line each.
+    pub undelivered: Vec<String>,
 }
 
 /// A history anchor as a digest prints it.
@@ -206,6 +208,7 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
         groups,
         item_ids: ids,
         anchor: None,
+        undelivered: Vec::new(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Int4, Int8, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Int8, Uuid as SqlUuid};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -105,13 +105,13 @@ fn compose_rows(
         previous: &previous,
     };
     let mut digests = compose(rows, &ctx);
-    attach_anchor(conn, &mut digests)?;
+    attach_admin_notes(conn, &mut digests)?;
     Ok((digests, escalations.into_values().collect()))
 }
 
-/// Gives admins' digests the newest history anchor: the copy outside the database that later
-/// proves whether history was rewritten.
-fn attach_anchor(conn: &mut PgConnection, digests: &mut [Digest]) -> Result<()> {
+/// Gives admins' digests what only admins act on: the newest history anchor (the copy outside
+/// the database that later proves whether history was rewritten) and the deliveries given up.
+fn attach_admin_notes(conn: &mut PgConnection, digests: &mut [Digest]) -> Result<()> {
     use crate::db::enums::Role;
     use crate::db::schema::users;
     let recipients: Vec<Uuid> = digests.iter().map(|d| d.recipient_id).collect();
@@ -123,17 +123,20 @@ fn attach_anchor(conn: &mut PgConnection, digests: &mut [Digest]) -> Result<()> 
     if admins.is_empty() {
         return Ok(());
     }
-    let Some(newest) = crate::domain::history::anchor::latest(conn, 1)?.pop() else {
-        return Ok(());
-    };
+    let newest = crate::domain::history::anchor::latest(conn, 1)?.pop();
+    let undelivered: Vec<String> = super::queue::given_up(conn, 20)?
+        .into_iter()
+        .map(|(email, subject, error)| format!("{email}: \"{subject}\" ({error})"))
+        .collect();
     for digest in digests
         .iter_mut()
         .filter(|d| admins.contains(&d.recipient_id))
     {
-        digest.anchor = Some(AnchorLine {
-            day: newest.day,
-            digest: newest.digest.clone(),
+        digest.anchor = newest.as_ref().map(|a| AnchorLine {
+            day: a.day,
+            digest: a.digest.clone(),
         });
+        digest.undelivered = undelivered.clone();
     }
     Ok(())
 }
@@ -313,85 +316,6 @@ fn record_escalations(conn: &mut PgConnection, escalations: Vec<Escalation>) -> 
     Ok(recorded)
 }
 
-/// A delivery claimed for sending.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct Claimed {
-    #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub email: String,
-    #[diesel(sql_type = Text)]
-    pub display_name: String,
-    #[diesel(sql_type = Text)]
-    pub subject: String,
-    #[diesel(sql_type = Text)]
-    pub body_text: String,
-    #[diesel(sql_type = Text)]
-    pub body_html: String,
-    #[diesel(sql_type = Int4)]
-    pub attempts: i32,
-}
-
-/// Claims up to `limit` due deliveries for `lease_secs`: no other instance takes them meanwhile,
-/// and a crashed sender's claims come due again when the lease runs out.
-pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: i64) -> Result<Vec<Claimed>> {
-    Ok(diesel::sql_query(
-        "WITH due AS (
-            SELECT id FROM digest_deliveries
-            WHERE status <> 'sent' AND next_attempt_at <= now()
-            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         UPDATE digest_deliveries d
-         SET next_attempt_at = now() + make_interval(secs => $2), attempts = d.attempts + 1
-         FROM due, users u
-         WHERE d.id = due.id AND u.id = d.recipient_id
-         RETURNING d.id, u.email, u.display_name, d.subject, d.body_text, d.body_html, d.attempts",
-    )
-    .bind::<BigInt, _>(limit)
-    .bind::<diesel::sql_types::Double, _>(lease_secs as f64)
-    .load(conn)?)
-}
-
-/// Records that the SMTP server accepted the message.
-pub fn mark_sent(conn: &mut PgConnection, id: Uuid, message_id: &str) -> Result<()> {
-    diesel::update(
-        deliveries::table
-            .find(id)
-            .filter(deliveries::status.ne(DeliveryStatus::Sent)),
-    )
-    .set((
-        deliveries::status.eq(DeliveryStatus::Sent),
-        deliveries::sent_at.eq(Utc::now()),
-        deliveries::message_id.eq(message_id),
-        deliveries::last_error.eq(None::<String>),
-    ))
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Records a failed attempt and when to try again: `base` doubled per attempt, at most an hour.
-pub fn mark_failed(
-    conn: &mut PgConnection,
-    id: Uuid,
-    attempts: i32,
-    error: &str,
-    base_secs: u64,
-) -> Result<()> {
-    let exponent = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
-    let delay = base_secs
-        .saturating_mul(2u64.saturating_pow(exponent))
-        .min(3600);
-    let message: String = error.chars().take(500).collect();
-    diesel::update(deliveries::table.find(id))
-        .set((
-            deliveries::status.eq(DeliveryStatus::Failed),
-            deliveries::last_error.eq(message),
-            deliveries::next_attempt_at
-                .eq(Utc::now() + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(3600))),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// A run with its deliveries, for the history endpoint.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct RunView {
@@ -417,6 +341,11 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
     pub next_attempt_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Sent again after its first sender died between handing it to the SMTP server and
+    /// recording that: the recipient may have two copies.
+    pub possible_duplicate: bool,
+    /// Given up after `digest.max_attempts` failed attempts.
+    pub gave_up_at: Option<DateTime<Utc>>,
 }
 
 /// id, period, trigger, started, finished
@@ -460,6 +389,8 @@ pub fn list_runs(
             deliveries::last_error,
             deliveries::next_attempt_at,
             deliveries::sent_at,
+            deliveries::possible_duplicate,
+            deliveries::gave_up_at,
         ))
         .load(conn)?;
     Ok(heads

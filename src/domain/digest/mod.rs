@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod deliveries;
+pub mod queue;
 pub mod schedule;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -82,6 +82,8 @@ mod tests {
             manager_after_days: 7,
             admin_after_days: 21,
             retry_base_secs: 60,
+            max_attempts: 8,
+            resend_after_secs: 21_600,
         }
     }
 
