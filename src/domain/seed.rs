@@ -321,27 +321,41 @@ fn load_recommendation(
     };
     let rec: Recommendation = items::lock(conn, id)?;
     let themes = clean_themes(seed.themes.clone())?;
+    let people = fields_changed_by_people(conn, id)?;
+    // The seed owns a field only until a person changes it: from then on the person's value
+    // stands, and a changed seed file is reported, never applied over it.
+    let seed_owns = |field: &str, differs: bool| {
+        if differs && people.iter().any(|f| f == field) {
+            tracing::warn!(item = %seed.key, field, "seed file differs from a value a person set; kept the person's");
+            false
+        } else {
+            differs
+        }
+    };
     let mut log = Vec::new();
     let target = recommendations::table.find(id);
-    if rec.title != seed.title {
+    if seed_owns("title", rec.title != seed.title) {
         diesel::update(target)
             .set(recommendations::title.eq(&seed.title))
             .execute(conn)?;
         log.push(Change::new("field_changed").field("title", json!(rec.title), json!(seed.title)));
     }
-    if rec.body != seed.body {
+    if seed_owns("body", rec.body != seed.body) {
         diesel::update(target)
             .set(recommendations::body.eq(&seed.body))
             .execute(conn)?;
         log.push(Change::new("field_changed").field("body", json!(rec.body), json!(seed.body)));
     }
-    if rec.themes != themes {
+    if seed_owns("themes", rec.themes != themes) {
         diesel::update(target)
             .set(recommendations::themes.eq(&themes))
             .execute(conn)?;
         log.push(Change::new("field_changed").field("themes", json!(rec.themes), json!(themes)));
     }
-    if rec.source_ref.as_deref() != Some(seed.source_ref.as_str()) {
+    if seed_owns(
+        "source_ref",
+        rec.source_ref.as_deref() != Some(seed.source_ref.as_str()),
+    ) {
         diesel::update(target)
             .set(recommendations::source_ref.eq(&seed.source_ref))
             .execute(conn)?;
@@ -351,7 +365,8 @@ fn load_recommendation(
             json!(seed.source_ref),
         ));
     }
-    if rec.target != seed.target || rec.target_year != seed.target_year {
+    let target_differs = rec.target != seed.target || rec.target_year != seed.target_year;
+    if seed_owns("target", target_differs) && seed_owns("target_year", target_differs) {
         diesel::update(target)
             .set((
                 recommendations::target.eq(&seed.target),
@@ -374,6 +389,19 @@ fn load_recommendation(
     items::touch(conn, id, Author::SYSTEM)?;
     summary.items_updated += 1;
     Ok(())
+}
+
+/// The fields of `item` that a person (not the system) has changed.
+fn fields_changed_by_people(conn: &mut PgConnection, item: Uuid) -> Result<Vec<String>> {
+    use crate::db::enums::ActorKind;
+    use crate::db::schema::history_events as events;
+    Ok(events::table
+        .filter(events::recommendation_id.eq(item))
+        .filter(events::actor_kind.ne(ActorKind::System))
+        .filter(events::field.is_not_null())
+        .select(events::field.assume_not_null())
+        .distinct()
+        .load(conn)?)
 }
 
 /// Sets the response and status the evidence supports, once, when the item is created.
@@ -478,7 +506,15 @@ fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
     Ok(true)
 }
 
+/// Demo accounts, teams and owners are set up once: a user's preferences and managed reports when
+/// the user is created, teams and owners on the first load. Later loads only add accounts that
+/// are missing, so nothing a person changed since (a digest frequency, a team role, an owner
+/// removed) is put back.
 fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> Result<()> {
+    let first_load = !diesel::select(diesel::dsl::exists(
+        users::table.filter(users::is_demo.eq(true)),
+    ))
+    .get_result::<bool>(conn)?;
     for user in &demo.users {
         let email = user_rules::Email::parse(&user.email)?;
         let id = match users::table
@@ -487,7 +523,7 @@ fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) ->
             .first::<Uuid>(conn)
             .optional()?
         {
-            Some(id) => id,
+            Some(_) => continue,
             None => {
                 summary.demo_users_created += 1;
                 user_rules::create(
@@ -521,6 +557,9 @@ fn load_demo(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) ->
                 .on_conflict_do_nothing()
                 .execute(conn)?;
         }
+    }
+    if !first_load {
+        return Ok(());
     }
     for team in &demo.teams {
         let id = match teams::table

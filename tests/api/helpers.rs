@@ -33,6 +33,8 @@ impl TestDb {
     /// A database on the server of `admin_url`: a clone of `template`, or empty and then
     /// migrated.
     pub fn create_on(admin_url: &str, template: Option<&str>) -> Self {
+        // Tests that use the domain directly append history too: they need the test key.
+        install_test_history_key();
         let admin_url = admin_url.to_owned();
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(&admin_url).expect("admin connection");
@@ -104,6 +106,15 @@ impl Drop for TestDb {
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// The history key of every test app.
 pub const TEST_HISTORY_KEY: &str = "test-history-key-test-history-key-0123";
+/// Installs [`TEST_HISTORY_KEY`] as this process's history key (as `app` does from settings).
+pub fn install_test_history_key() {
+    use recotrack::domain::history::keys::{HistoryKey, Keyring, install};
+    install(Keyring {
+        current: HistoryKey::new(TEST_HISTORY_KEY.as_bytes()).expect("test key"),
+        previous: Vec::new(),
+    });
+}
+
 /// The password of every user the helpers create.
 pub const PASSWORD: &str = "a long enough test passphrase";
 

@@ -287,3 +287,79 @@ fn loading_twice_changes_nothing_and_an_edit_is_recorded_by_the_system() {
         "system changes must not reset the stall clock"
     );
 }
+
+#[actix_web::test]
+async fn a_restart_never_overwrites_what_a_person_changed() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    load(&mut conn);
+    let demo = seed::read_demo(Path::new(SEEDS)).expect("demo file");
+    let files = seed::read_reports(Path::new(SEEDS)).expect("parse");
+    seed::load(&mut conn, &[], Some(&demo)).expect("demo");
+
+    // A manager retitles an item; a contributor chooses daily digests.
+    let maya = app
+        .login_as("maya.manager@demo.recotrack.test", &demo.password)
+        .await;
+    let maya = maya.body["access_token"].as_str().expect("maya").to_owned();
+    let id: uuid::Uuid = recommendations::table
+        .filter(recommendations::key.eq("ccg-2017/03"))
+        .select(recommendations::id)
+        .first(&mut conn)
+        .expect("item");
+    let retitled = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/recommendations/{id}"),
+            Some(&maya),
+            Some(serde_json::json!({"title": "A manager's better title"})),
+        )
+        .await;
+    assert_eq!(
+        retitled.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        retitled.text
+    );
+    let chen = app
+        .login_as("chen.contributor@demo.recotrack.test", &demo.password)
+        .await;
+    let chen = chen.body["access_token"].as_str().expect("chen").to_owned();
+    let daily = app
+        .call(
+            "PUT",
+            "/api/v1/me/digest-preferences",
+            Some(&chen),
+            Some(serde_json::json!({"frequency": "daily"})),
+        )
+        .await;
+    assert_eq!(
+        daily.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        daily.text
+    );
+
+    // The next start loads the same files, and a file whose title for that item changed.
+    let mut changed = seed::read_reports(Path::new(SEEDS)).expect("parse");
+    if let Some(rec) = changed
+        .iter_mut()
+        .flat_map(|(_, f)| f.recommendations.iter_mut())
+        .find(|r| r.key == "ccg-2017/03")
+    {
+        rec.title.push_str(" (seed edit)");
+    }
+    seed::load(&mut conn, &files, Some(&demo)).expect("restart");
+    seed::load(&mut conn, &changed, Some(&demo)).expect("restart with a changed file");
+
+    let title: String = recommendations::table
+        .find(id)
+        .select(recommendations::title)
+        .first(&mut conn)
+        .expect("title");
+    assert_eq!(title, "A manager's better title");
+    let prefs = app
+        .call("GET", "/api/v1/me/digest-preferences", Some(&chen), None)
+        .await;
+    assert_eq!(prefs.body["frequency"], "daily", "{}", prefs.text);
+}
