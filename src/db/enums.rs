@@ -160,6 +160,22 @@ pub enum EvidenceKind {
     Media,
 }
 
+/// What a piece of evidence shows about its item.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, DbEnum, Serialize, Deserialize, ToSchema,
+)]
+#[ExistingTypePath = "crate::db::schema::sql_types::EvidenceRelevance"]
+#[serde(rename_all = "snake_case")]
+pub enum Relevance {
+    /// The recommendation itself carried out.
+    ShowsImplementation,
+    /// Concrete work toward exactly what the recommendation asks.
+    #[default]
+    ShowsProgress,
+    /// Related background; never makes an item's evidence `verified`.
+    Context,
+}
+
 /// A reviewer's verdict on evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DbEnum, Serialize, Deserialize, ToSchema)]
 #[ExistingTypePath = "crate::db::schema::sql_types::Verification"]

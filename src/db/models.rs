@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::enums::{
-    ActorKind, DigestFrequency, EvidenceKind, EvidenceStage, Priority, Response, Role, Status,
-    TeamRole, Verification,
+    ActorKind, DigestFrequency, EvidenceKind, EvidenceStage, Priority, Relevance, Response, Role,
+    Status, TeamRole, Verification,
 };
 use crate::db::schema::{
     api_tokens, comments, evidence, history_events, recommendations, refresh_tokens, reports,
@@ -196,6 +196,7 @@ pub struct Recommendation {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub web_title: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -215,6 +216,7 @@ pub struct NewRecommendation {
     pub target_year: Option<i32>,
     pub due_date: Option<NaiveDate>,
     pub original_due_date: Option<NaiveDate>,
+    pub web_title: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -238,6 +240,8 @@ pub struct Evidence {
     pub version: i32,
     /// Everyone who submitted or edited any version; none of them may review it.
     pub editors: Vec<Uuid>,
+    pub relevance: Relevance,
+    pub seed_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -254,6 +258,7 @@ pub struct NewEvidence {
     pub rationale: String,
     pub submitted_by: Option<Uuid>,
     pub editors: Vec<Uuid>,
+    pub relevance: Relevance,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -18,6 +18,10 @@ pub mod sql_types {
     pub struct EvidenceKind;
 
     #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "evidence_relevance"))]
+    pub struct EvidenceRelevance;
+
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "evidence_stage"))]
     pub struct EvidenceStage;
 
@@ -135,6 +139,7 @@ diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::EvidenceKind;
     use super::sql_types::Verification;
+    use super::sql_types::EvidenceRelevance;
 
     evidence (id) {
         id -> Uuid,
@@ -154,6 +159,8 @@ diesel::table! {
         review_note -> Nullable<Text>,
         version -> Int4,
         editors -> Array<Uuid>,
+        relevance -> EvidenceRelevance,
+        seed_key -> Nullable<Text>,
     }
 }
 
@@ -273,6 +280,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         search -> Nullable<Tsvector>,
+        web_title -> Nullable<Text>,
     }
 }
 

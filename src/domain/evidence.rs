@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::enums::{EvidenceKind, EvidenceStage, Role, Status, Verification};
+use crate::db::enums::{EvidenceKind, EvidenceStage, Relevance, Role, Status, Verification};
 use crate::db::models::{Evidence, NewEvidence};
 use crate::db::schema::{evidence, recommendations};
 use crate::domain::auth::Principal;
@@ -24,6 +24,8 @@ pub struct EvidenceInput {
     pub source: String,
     pub observed_on: Option<NaiveDate>,
     pub rationale: String,
+    /// What it shows: the item done, progress toward it, or only background.
+    pub relevance: Relevance,
 }
 
 fn validate(input: &EvidenceInput) -> Result<()> {
@@ -66,12 +68,14 @@ pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Change>>
         .find(item)
         .select((recommendations::status, recommendations::evidence_stage))
         .first(conn)?;
+    // Background (`context`) never verifies an item, accepted or not.
     let rows: Vec<(
         Verification,
         Option<NaiveDate>,
         Option<chrono::DateTime<Utc>>,
     )> = evidence::table
         .filter(evidence::recommendation_id.eq(item))
+        .filter(evidence::relevance.ne(Relevance::Context))
         .select((
             evidence::verification,
             evidence::observed_on,
@@ -125,7 +129,7 @@ fn snapshot(e: &Evidence) -> serde_json::Value {
     json!({
         "evidence_id": e.id, "version": e.version, "kind": e.kind, "title": e.title,
         "url": e.url, "excerpt": e.excerpt, "source": e.source, "observed_on": e.observed_on,
-        "rationale": e.rationale, "verification": e.verification,
+        "rationale": e.rationale, "relevance": e.relevance, "verification": e.verification,
     })
 }
 
@@ -152,6 +156,7 @@ pub fn add(
             rationale: input.rationale,
             submitted_by: principal.user_id(),
             editors: principal.user_id().into_iter().collect(),
+            relevance: input.relevance,
         })
         .returning(Evidence::as_returning())
         .get_result(conn)?;
@@ -234,6 +239,7 @@ pub fn update(
             evidence::source.eq(&input.source),
             evidence::observed_on.eq(input.observed_on),
             evidence::rationale.eq(&input.rationale),
+            evidence::relevance.eq(input.relevance),
             evidence::version.eq(evidence::version + 1),
             evidence::editors.eq(&editors),
             evidence::verification.eq(Verification::Pending),

@@ -80,10 +80,15 @@ fn top_ordinal(para: &str) -> Option<&str> {
     rest.strip_prefix("is ")
 }
 
-/// `First, ...`: the clause after the ordinal.
+/// Openings of paired points ("On one hand, ... On the other hand, ..."), which number their
+/// paragraphs as surely as "First, ..." does.
+const PAIRED: [&str; 2] = ["On one hand", "On the other hand"];
+
+/// `First, ...` (or `On one hand, ...`): the clause after the ordinal.
 fn sub_ordinal(para: &str) -> Option<&str> {
     ORDINALS
         .iter()
+        .chain(PAIRED.iter())
         .find_map(|o| para.strip_prefix(o).and_then(|r| r.strip_prefix(", ")))
 }
 
@@ -253,6 +258,20 @@ mod tests {
         assert_eq!(points[0].title, "Do the first thing");
         assert_eq!(points[0].body, "It matters because of reasons.");
         assert_eq!(points[1].ordinal, 2);
+    }
+
+    #[test]
+    fn paired_points_nest_like_ordinals() {
+        let text = "The first is to lead. Why.\n\nOn one hand, we must keep A. More.\n\nOn the other hand, we need to do B. More.";
+        let points = extract(text);
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].body, "The first is to lead. Why.");
+        let titles: Vec<&str> = points[0]
+            .children
+            .iter()
+            .map(|c| c.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Keep A", "Do B"]);
     }
 
     #[test]

@@ -69,20 +69,44 @@ fn the_web_summary_extracts_to_the_same_twenty_under_their_web_titles() {
     assert_eq!(titles, web);
 }
 
+/// Seeded titles a person chose over the extractor's first sentence, and why.
+const KNOWN_TITLE_DIFFERENCES: [(&str, &str); 2] = [
+    (
+        "tongji-2019/1.1",
+        "the paragraph's first sentence runs to 40 words; the seed keeps its core",
+    ),
+    (
+        "tongji-2019/1.2",
+        "the paragraph's first sentence names three kinds of cooperation; the seed keeps them",
+    ),
+];
+
 #[test]
 fn the_tongji_priorities_extract_with_their_sub_points() {
     let points = extract(&source("003_68d403e52fb0bee6.txt"));
     let seeds = seed_file("tongji-2019.toml");
     let expected = top(&seeds);
-    assert_eq!(points.len(), 5);
+    assert_eq!(points.len(), expected.len());
+    let mut found = 0;
     for (point, seed) in points.iter().zip(expected) {
         assert_same(point, seed);
+        found += 1;
         let subs = children(&seeds, &seed.key);
         assert_eq!(point.children.len(), subs.len(), "{}", seed.key);
         for (child, sub) in point.children.iter().zip(subs) {
-            assert_same(child, sub);
+            if KNOWN_TITLE_DIFFERENCES
+                .iter()
+                .any(|(key, _)| *key == sub.key)
+            {
+                assert_eq!(child.ordinal, sub.ordinal, "{}", sub.key);
+                assert_eq!(child.body, sub.body, "{}", sub.key);
+            } else {
+                assert_same(child, sub);
+            }
+            found += 1;
         }
     }
+    assert_eq!(found, 20, "5 priorities and their 15 points");
 }
 
 #[test]
@@ -160,8 +184,9 @@ async fn a_preview_then_its_points_create_the_items_in_one_transaction() {
         .call("POST", &path, m, Some(json!({"points": points})))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    assert_eq!(created.body["created"].as_array().expect("keys").len(), 18);
-    assert_eq!(created.body["created"][1], "tongji-copy/02");
+    assert_eq!(created.body["created"].as_array().expect("keys").len(), 20);
+    assert_eq!(created.body["created"][1], "tongji-copy/01.1");
+    assert_eq!(created.body["created"][3], "tongji-copy/02");
     let listed = app
         .call(
             "GET",
@@ -170,9 +195,9 @@ async fn a_preview_then_its_points_create_the_items_in_one_transaction() {
             None,
         )
         .await;
-    assert_eq!(listed.body["total"], 18);
+    assert_eq!(listed.body["total"], 20);
     assert_eq!(listed.body["items"][0]["title"], "Edited before committing");
-    assert_eq!(listed.body["items"][1]["key"], "tongji-copy/02");
+    assert_eq!(listed.body["items"][1]["key"], "tongji-copy/01.1");
 
     // The same points again collide on the first ordinal: nothing of the second batch is kept.
     let again = app
@@ -187,7 +212,7 @@ async fn a_preview_then_its_points_create_the_items_in_one_transaction() {
             None,
         )
         .await;
-    assert_eq!(listed.body["total"], 18);
+    assert_eq!(listed.body["total"], 20);
     let neither = app.call("POST", &path, m, Some(json!({}))).await;
     assert_eq!(neither.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -403,3 +403,38 @@ async fn the_database_refuses_a_reviewer_who_edited_the_evidence() {
     .execute(&mut conn);
     assert!(bypass.is_err(), "a submitter stored as its own reviewer");
 }
+
+#[actix_web::test]
+async fn accepted_background_does_not_make_an_item_verified() {
+    let d = desk().await;
+    let reply = d
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{}/evidence", d.item),
+            Some(&d.contributor.access),
+            Some(
+                json!({"kind": "statement", "title": "Labs matter", "relevance": "context",
+                        "excerpt": "Laboratories help cooperation."}),
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    assert_eq!(reply.body["relevance"], "context");
+    let evidence = reply.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        d.item().await["evidence_stage"],
+        "none",
+        "background claims nothing"
+    );
+    let accepted = d.review(&d.manager, &evidence, Some("1"), "accepted").await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    assert_eq!(d.item().await["evidence_stage"], "none");
+    let implemented = d.transition(&d.contributor, "status", "implemented").await;
+    assert_eq!(
+        implemented.status,
+        StatusCode::CONFLICT,
+        "{}",
+        implemented.text
+    );
+}

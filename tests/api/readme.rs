@@ -132,8 +132,9 @@ fn the_first_readme_command_serves_and_the_walkthrough_works() {
         stdout.contains("ccg-2017/03  pending/not_started"),
         "{stdout}"
     );
+    // No source records a response: seeded items start pending.
     assert!(
-        stdout.contains("ccg-2017/02  accepted/partially_implemented"),
+        stdout.contains("ccg-2017/02  pending/not_started"),
         "{stdout}"
     );
     assert!(stdout.contains(r#""key":"ccg-2017/09","status":"implemented","evidence_stage":"verified","evidence_as_of":"2026-11-02""#), "{stdout}");

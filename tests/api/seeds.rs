@@ -108,9 +108,16 @@ fn the_five_tongji_priorities_and_their_sub_points_are_there_once() {
         let sub_points = block
             .lines()
             .filter(|line| {
-                ["First, ", "Second, ", "Third, ", "Fourth, "]
-                    .iter()
-                    .any(|w| line.starts_with(w))
+                [
+                    "First, ",
+                    "Second, ",
+                    "Third, ",
+                    "Fourth, ",
+                    "On one hand, ",
+                    "On the other hand, ",
+                ]
+                .iter()
+                .any(|w| line.starts_with(w))
             })
             .count();
         let key = format!("tongji-2019/{}", n + 1);
@@ -122,7 +129,8 @@ fn the_five_tongji_priorities_and_their_sub_points_are_there_once() {
             .count();
         assert_eq!(children, sub_points, "{key} sub-points");
     }
-    assert_eq!(seeded.len(), 5 + 13);
+    // Priority 1's "On one hand ... On the other hand" are its two points.
+    assert_eq!(seeded.len(), 5 + 15);
     for (key, _, _, _, body) in &seeded {
         assert_verbatim(key, body, &text);
     }
@@ -170,40 +178,124 @@ fn the_eight_actions_three_coordinations_and_nine_mechanisms_are_there() {
 }
 
 #[test]
-fn evidence_sets_the_state_it_supports_and_the_rest_stays_pending() {
+fn seeds_claim_no_response_and_their_evidence_awaits_a_persons_review() {
     let db = TestDb::create();
     let mut conn = db.connect();
     load(&mut conn);
-    let state = |conn: &mut PgConnection, key: &str| -> (String, String, String) {
-        diesel::sql_query(format!(
-            "SELECT response::text AS a, status::text AS b, evidence_stage::text AS c FROM recommendations WHERE key = '{key}'"
-        ))
-        .get_result::<Triple>(conn)
-        .map(|t| (t.a, t.b, t.c))
-        .expect(key)
-    };
+    let states: Vec<Triple> = diesel::sql_query(
+        "SELECT DISTINCT response::text AS a, status::text AS b, evidence_stage::text AS c \
+         FROM recommendations ORDER BY 1, 2, 3",
+    )
+    .load(&mut conn)
+    .expect("states");
+    let states: Vec<(String, String, String)> =
+        states.into_iter().map(|t| (t.a, t.b, t.c)).collect();
     assert_eq!(
-        state(&mut conn, "ccg-2017/02"),
-        (
-            "accepted".into(),
-            "partially_implemented".into(),
-            "verified".into()
-        )
+        states,
+        [
+            ("pending".into(), "not_started".into(), "claimed".into()),
+            ("pending".into(), "not_started".into(), "none".into()),
+        ],
+        "no source records a response, and no seeded link is reviewed"
     );
-    assert_eq!(
-        state(&mut conn, "ccg-2017/03"),
-        ("pending".into(), "not_started".into(), "none".into())
-    );
-    let without_rationale: i64 = diesel::sql_query(
-        "SELECT count(*) AS n FROM evidence WHERE rationale = '' OR excerpt = ''",
+    let reviewed: i64 = diesel::sql_query(
+        "SELECT count(*) AS n FROM evidence WHERE verification <> 'pending' OR reviewed_by IS NOT NULL",
     )
     .get_result::<Count>(&mut conn)
     .expect("count")
     .n;
+    assert_eq!(reviewed, 0);
+    let unexplained: i64 = diesel::sql_query(
+        "SELECT count(*) AS n FROM evidence WHERE rationale = '' OR excerpt = '' OR seed_key IS NULL",
+    )
+    .get_result::<Count>(&mut conn)
+    .expect("count")
+    .n;
+    assert_eq!(unexplained, 0, "every link is keyed and says what it shows");
+}
+
+#[test]
+fn every_seeded_text_is_found_at_its_recorded_place_in_its_source() {
+    let files = seed::read_reports(Path::new(SEEDS)).expect("parse");
+    let mut checked = 0;
+    for (name, file) in &files {
+        let Some(first) = file.report.source_files.first() else {
+            continue;
+        };
+        let text: Vec<char> = source(first).chars().collect();
+        for rec in &file.recommendations {
+            // A heading with nothing under it but its points has an empty body (and range).
+            let [start, end] = rec.source_range;
+            assert!(start <= end && end <= text.len(), "{}: range", rec.key);
+            let quoted: String = text[start..end].iter().collect();
+            assert_eq!(folded(&quoted), folded(&rec.body), "{name} {}", rec.key);
+            checked += 1;
+        }
+        for link in &file.evidence {
+            let text: Vec<char> = source(&link.source_file).chars().collect();
+            let [start, end] = link.source_range;
+            assert!(start < end && end <= text.len(), "{}: range", link.key);
+            let quoted: String = text[start..end].iter().collect();
+            assert_eq!(quoted, link.excerpt, "{name} {}", link.key);
+            checked += 1;
+        }
+    }
+    assert!(checked > 63, "{checked}");
+}
+
+#[test]
+fn a_state_and_an_acceptance_that_only_a_seed_made_are_withdrawn_on_reload() {
+    let db = TestDb::create();
+    let mut conn = db.connect();
+    load(&mut conn);
+    let id: uuid::Uuid = recommendations::table
+        .filter(recommendations::key.eq("ccg-2017/02"))
+        .select(recommendations::id)
+        .first(&mut conn)
+        .expect("item");
+    // As an earlier seed left it: accepted and partially implemented by the system, its
+    // evidence accepted by nobody.
+    conn.transaction(|conn| {
+        recotrack::domain::items::lock(conn, id)?;
+        diesel::sql_query(format!(
+            "UPDATE recommendations SET response = 'accepted', status = 'partially_implemented' WHERE id = '{id}'"
+        ))
+        .execute(conn)?;
+        diesel::sql_query(format!(
+            "UPDATE evidence SET verification = 'accepted', reviewed_at = now(), \
+             review_note = 'Accepted when seeded' WHERE recommendation_id = '{id}'"
+        ))
+        .execute(conn)?;
+        recotrack::domain::history::append(
+            conn,
+            id,
+            recotrack::domain::history::Author::SYSTEM,
+            vec![
+                recotrack::domain::history::Change::new("seeded_state")
+                    .after(serde_json::json!({"response": "accepted", "status": "partially_implemented"})),
+            ],
+        )
+    })
+    .expect("an old seed's state");
+    load(&mut conn);
+    let state: Triple = diesel::sql_query(format!(
+        "SELECT response::text AS a, status::text AS b, evidence_stage::text AS c FROM recommendations WHERE id = '{id}'"
+    ))
+    .get_result(&mut conn)
+    .expect("state");
     assert_eq!(
-        without_rationale, 0,
-        "every link says why it supports the item"
+        (state.a.as_str(), state.b.as_str()),
+        ("pending", "not_started")
     );
+    let accepted: i64 = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM evidence WHERE recommendation_id = '{id}' AND verification <> 'pending'"
+    ))
+    .get_result::<Count>(&mut conn)
+    .expect("count")
+    .n;
+    assert_eq!(accepted, 0);
+    let verdict = recotrack::domain::history::verify(&mut conn, id).expect("verify");
+    assert!(verdict.intact(), "{:?}", verdict.problems);
 }
 
 #[derive(QueryableByName)]
@@ -227,7 +319,7 @@ fn loading_twice_changes_nothing_and_an_edit_is_recorded_by_the_system() {
     let db = TestDb::create();
     let mut conn = db.connect();
     let first = load(&mut conn);
-    assert_eq!(first.items_created, 61);
+    assert_eq!(first.items_created, 63);
     let events: i64 = history_events::table
         .count()
         .get_result(&mut conn)

@@ -26,6 +26,8 @@ pub struct NewItem {
     pub ordinal: Option<i32>,
     pub parent_id: Option<Uuid>,
     pub title: String,
+    /// The same point's wording in another edition of the source.
+    pub web_title: Option<String>,
     pub body: String,
     pub source_ref: Option<String>,
     pub themes: Vec<String>,
@@ -171,6 +173,7 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
         target_year: item.target_year,
         due_date: item.due_date,
         original_due_date: item.due_date,
+        web_title: item.web_title,
     };
     diesel::insert_into(recommendations::table)
         .values(&row)

@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::double_option;
 use crate::db::enums::{
-    ActorKind, EvidenceKind, EvidenceStage, OwnerKind, Priority, Response, Status, Verification,
+    ActorKind, EvidenceKind, EvidenceStage, OwnerKind, Priority, Relevance, Response, Status,
+    Verification,
 };
 use crate::db::models::{Comment, Evidence, HistoryEvent};
 use crate::domain::items::{Item, Owner};
@@ -52,6 +53,9 @@ pub struct RecommendationResponse {
     pub ordinal: i32,
     pub parent_id: Option<Uuid>,
     pub title: String,
+    /// The same point's wording in another edition of the source, if there is one (e.g. the
+    /// web summary of a report).
+    pub web_title: Option<String>,
     /// The verbatim source text.
     pub body: String,
     /// Where in the source document the text comes from.
@@ -107,6 +111,7 @@ impl From<Item> for RecommendationResponse {
             title: r.title,
             body: r.body,
             source_ref: r.source_ref,
+            web_title: r.web_title,
             themes: r.themes,
             priority: r.priority,
             target: r.target,
@@ -279,6 +284,9 @@ pub struct EvidenceResponse {
     pub version: i32,
     /// Everyone who submitted or edited any version; none of them may review it.
     pub editors: Vec<Uuid>,
+    /// What it shows: `shows_implementation`, `shows_progress`, or `context` (background, which
+    /// never makes the item's evidence `verified`).
+    pub relevance: Relevance,
 }
 
 impl From<Evidence> for EvidenceResponse {
@@ -301,6 +309,7 @@ impl From<Evidence> for EvidenceResponse {
             review_note: e.review_note,
             version: e.version,
             editors: e.editors,
+            relevance: e.relevance,
         }
     }
 }
@@ -322,6 +331,9 @@ pub struct EvidenceRequest {
     pub observed_on: Option<NaiveDate>,
     #[serde(default)]
     pub rationale: String,
+    /// What it shows (default `shows_progress`); `context` never verifies the item.
+    #[serde(default)]
+    pub relevance: Relevance,
 }
 
 /// A reviewer's verdict.

@@ -23,6 +23,7 @@ impl From<EvidenceRequest> for EvidenceInput {
             source: r.source,
             observed_on: r.observed_on,
             rationale: r.rationale,
+            relevance: r.relevance,
         }
     }
 }

@@ -332,6 +332,7 @@ pub async fn create_recommendation(
     let body = parsed(body)?;
     let author = Author::from(&caller.0);
     let item = NewItem {
+        web_title: None,
         report_id: body.report_id,
         key: body.key,
         ordinal: body.ordinal,

@@ -2,27 +2,29 @@
 //! evidence that links to them, and (for local runs) demo accounts. Loading is idempotent:
 //! everything is matched by stable key, unchanged data is left alone, and changed data is
 //! updated with a history event made by the system (which never resets the stall clock).
+//! Seeds claim nothing a source does not say: items start `pending`/`not_started`, and seeded
+//! evidence awaits a person's review like any other.
+
+mod evidence;
+mod state;
 
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::enums::{
-    DigestFrequency, EvidenceKind, OwnerKind, Response, Role, Status, TeamRole, Verification,
-};
+use crate::db::enums::{DigestFrequency, EvidenceKind, OwnerKind, Relevance, Role, TeamRole};
 use crate::db::models::Recommendation;
 use crate::db::schema::{
-    evidence, recommendation_owners as owners, recommendations, report_managers, reports, teams,
-    users,
+    recommendation_owners as owners, recommendations, report_managers, reports, teams, users,
 };
 use crate::domain::history::{self, Author, Change};
 use crate::domain::items::edit::{self, NewItem, clean_themes};
 use crate::domain::reports::{self as report_rules, ReportInput};
-use crate::domain::{evidence as evidence_rules, items, teams as team_rules, users as user_rules};
+use crate::domain::{items, teams as team_rules, users as user_rules};
 use crate::error::{Error, Result};
 
 /// Arbitrary but fixed: serialises seeding between instances starting together.
@@ -70,9 +72,9 @@ pub struct SeedRecommendation {
     pub source_ref: String,
     #[serde(default)]
     pub themes: Vec<String>,
-    /// The state the evidence supports, applied when the item is first created.
-    pub response: Option<Response>,
-    pub status: Option<Status>,
+    /// Where `body` is in the report's first source file: `text[start..end]` (in characters),
+    /// equal to the body once runs of whitespace are folded.
+    pub source_range: [usize; 2],
     pub target: Option<String>,
     pub target_year: Option<i32>,
     pub due_date: Option<NaiveDate>,
@@ -82,14 +84,20 @@ pub struct SeedRecommendation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedEvidence {
+    /// Stable across edits of the link, so re-seeding finds it whatever its title.
+    pub key: String,
     pub recommendation: String,
     pub kind: EvidenceKind,
+    /// What the excerpt shows about the recommendation, as the seed's analyst judged it.
+    pub relevance: Relevance,
     pub title: String,
     pub excerpt: String,
     pub source: String,
     pub source_file: String,
+    /// Where `excerpt` is in `source_file`: exactly `text[start..end]` (in characters).
+    pub source_range: [usize; 2],
     pub observed_on: Option<NaiveDate>,
-    /// Why this evidence supports the recommendation.
+    /// What the excerpt does and does not show about the recommendation.
     pub rationale: String,
 }
 
@@ -267,9 +275,12 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
     for rec in &file.recommendations {
         load_recommendation(conn, report, rec, summary)?;
     }
-    for ev in &file.evidence {
-        summary.evidence_created += usize::from(load_evidence(conn, ev)?);
+    for rec in &file.recommendations {
+        if let Some(id) = item_id(conn, &rec.key)? {
+            state::withdraw_seeded_state(conn, id)?;
+        }
     }
+    summary.evidence_created += evidence::load(conn, report, &file.evidence)?;
     Ok(())
 }
 
@@ -297,7 +308,7 @@ fn load_recommendation(
         None => None,
     };
     let Some(id) = item_id(conn, &seed.key)? else {
-        let id = edit::create(
+        edit::create(
             conn,
             NewItem {
                 report_id: report,
@@ -305,6 +316,7 @@ fn load_recommendation(
                 ordinal: Some(seed.ordinal),
                 parent_id,
                 title: seed.title.clone(),
+                web_title: seed.web_title.clone(),
                 body: seed.body.clone(),
                 source_ref: Some(seed.source_ref.clone()),
                 themes: seed.themes.clone(),
@@ -315,7 +327,6 @@ fn load_recommendation(
             },
             Author::SYSTEM,
         )?;
-        apply_initial_state(conn, id, seed)?;
         summary.items_created += 1;
         return Ok(());
     };
@@ -379,6 +390,29 @@ fn load_recommendation(
             json!([seed.target, seed.target_year]),
         ));
     }
+    if seed_owns("web_title", rec.web_title != seed.web_title) {
+        diesel::update(target)
+            .set(recommendations::web_title.eq(&seed.web_title))
+            .execute(conn)?;
+        log.push(Change::new("field_changed").field(
+            "web_title",
+            json!(rec.web_title),
+            json!(seed.web_title),
+        ));
+    }
+    if seed_owns("due_date", rec.due_date != seed.due_date) {
+        diesel::update(target)
+            .set((
+                recommendations::due_date.eq(seed.due_date),
+                recommendations::original_due_date.eq(rec.original_due_date.or(seed.due_date)),
+            ))
+            .execute(conn)?;
+        log.push(Change::new("deadline_revised").field(
+            "due_date",
+            json!(rec.due_date),
+            json!(seed.due_date),
+        ));
+    }
     if log.is_empty() {
         return Ok(());
     }
@@ -402,108 +436,6 @@ fn fields_changed_by_people(conn: &mut PgConnection, item: Uuid) -> Result<Vec<S
         .select(events::field.assume_not_null())
         .distinct()
         .load(conn)?)
-}
-
-/// Sets the response and status the evidence supports, once, when the item is created.
-fn apply_initial_state(conn: &mut PgConnection, id: Uuid, seed: &SeedRecommendation) -> Result<()> {
-    if seed.response.is_none() && seed.status.is_none() {
-        return Ok(());
-    }
-    let now = Utc::now();
-    let response = seed.response.unwrap_or(Response::Pending);
-    let status = seed.status.unwrap_or(Status::NotStarted);
-    diesel::update(recommendations::table.find(id))
-        .set((
-            recommendations::response.eq(response),
-            recommendations::response_changed_at.eq(now),
-            recommendations::status.eq(status),
-            recommendations::status_changed_at.eq(now),
-        ))
-        .execute(conn)?;
-    history::append(
-        conn,
-        id,
-        Author::SYSTEM,
-        vec![
-            Change::new("seeded_state")
-                .after(json!({"response": response, "status": status}))
-                .reason(Some("state supported by the seeded evidence".into())),
-        ],
-    )
-}
-
-fn load_evidence(conn: &mut PgConnection, seed: &SeedEvidence) -> Result<bool> {
-    let item = item_id(conn, &seed.recommendation)?.ok_or_else(|| {
-        Error::invalid(
-            "recommendation",
-            format!("{} does not exist", seed.recommendation),
-        )
-    })?;
-    let exists: Option<Uuid> = evidence::table
-        .filter(evidence::recommendation_id.eq(item))
-        .filter(evidence::title.eq(&seed.title))
-        .select(evidence::id)
-        .first(conn)
-        .optional()?;
-    let source = format!("{} [{}]", seed.source, seed.source_file);
-    if let Some(id) = exists {
-        // Keep the reviewed text in step with the file; history records the change.
-        let (excerpt, rationale, old_source): (String, String, String) = evidence::table
-            .find(id)
-            .select((evidence::excerpt, evidence::rationale, evidence::source))
-            .first(conn)?;
-        if excerpt != seed.excerpt || rationale != seed.rationale || old_source != source {
-            items::lock(conn, item)?;
-            // A new version awaits review like any other edit: a verdict covers the text it saw.
-            diesel::update(evidence::table.find(id))
-                .set((
-                    evidence::excerpt.eq(&seed.excerpt),
-                    evidence::rationale.eq(&seed.rationale),
-                    evidence::source.eq(&source),
-                    evidence::version.eq(evidence::version + 1),
-                    evidence::verification.eq(Verification::Pending),
-                    evidence::reviewed_by.eq(None::<Uuid>),
-                    evidence::reviewed_at.eq(None::<chrono::DateTime<Utc>>),
-                    evidence::review_note.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            let mut log = vec![
-                Change::new("evidence_updated")
-                    .after(json!({"evidence_id": id, "title": seed.title}))
-                    .reason(Some("seed file changed".into())),
-            ];
-            log.extend(evidence_rules::refresh_stage(conn, item)?);
-            history::append(conn, item, Author::SYSTEM, log)?;
-            items::touch(conn, item, Author::SYSTEM)?;
-        }
-        return Ok(false);
-    }
-    items::lock(conn, item)?;
-    let id = Uuid::new_v4();
-    diesel::insert_into(evidence::table)
-        .values((
-            evidence::id.eq(id),
-            evidence::recommendation_id.eq(item),
-            evidence::kind.eq(seed.kind),
-            evidence::title.eq(&seed.title),
-            evidence::excerpt.eq(&seed.excerpt),
-            evidence::source.eq(&source),
-            evidence::observed_on.eq(seed.observed_on),
-            evidence::rationale.eq(&seed.rationale),
-            evidence::verification.eq(Verification::Accepted),
-            evidence::reviewed_at.eq(Utc::now()),
-            evidence::review_note
-                .eq("Accepted when seeded: a dated statement of the source report"),
-        ))
-        .execute(conn)?;
-    let mut log = vec![
-        Change::new("evidence_added")
-            .after(json!({"evidence_id": id, "title": seed.title, "verification": "accepted"})),
-    ];
-    log.extend(evidence_rules::refresh_stage(conn, item)?);
-    history::append(conn, item, Author::SYSTEM, log)?;
-    items::touch(conn, item, Author::SYSTEM)?;
-    Ok(true)
 }
 
 /// Demo accounts, teams and owners are set up once: a user's preferences and managed reports when

@@ -1,0 +1,232 @@
+//! Seeded evidence: links from the source reports to the recommendations they bear on, each
+//! with its relevance and the analyst's reason. Seeding submits them; it never reviews them, so
+//! they await a person's review like any other evidence. Links are matched by their stable key.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{SeedEvidence, item_id};
+use crate::db::enums::Verification;
+use crate::db::schema::{evidence, recommendations};
+use crate::domain::evidence as rules;
+use crate::domain::history::{self, Author, Change};
+use crate::domain::items;
+use crate::error::{Error, Result};
+
+/// Loads the links of one report file; returns how many were created. Links a person edited
+/// are left alone; seeded links that are no longer in the file are withdrawn; an acceptance
+/// nobody made (an earlier seed accepted its own links) is withdrawn too.
+pub fn load(conn: &mut PgConnection, report: Uuid, links: &[SeedEvidence]) -> Result<usize> {
+    let mut created = 0;
+    for link in links {
+        created += usize::from(load_one(conn, link)?);
+    }
+    let keep: HashSet<&str> = links.iter().map(|l| l.key.as_str()).collect();
+    let seeded: Vec<(Uuid, Uuid, Option<String>)> = evidence::table
+        .inner_join(recommendations::table)
+        .filter(recommendations::report_id.eq(report))
+        .filter(evidence::submitted_by.is_null())
+        .filter(evidence::editors.eq(Vec::<Uuid>::new()))
+        .select((
+            evidence::id,
+            evidence::recommendation_id,
+            evidence::seed_key,
+        ))
+        .load(conn)?;
+    for (id, item, key) in seeded {
+        if key.as_deref().is_some_and(|k| keep.contains(k)) {
+            continue;
+        }
+        withdraw(conn, id, item)?;
+    }
+    Ok(created)
+}
+
+fn source_of(link: &SeedEvidence) -> String {
+    format!("{} [{}]", link.source, link.source_file)
+}
+
+fn load_one(conn: &mut PgConnection, link: &SeedEvidence) -> Result<bool> {
+    let item = item_id(conn, &link.recommendation)?.ok_or_else(|| {
+        Error::invalid(
+            "recommendation",
+            format!("{} does not exist", link.recommendation),
+        )
+    })?;
+    let by_key: Option<Uuid> = evidence::table
+        .filter(evidence::seed_key.eq(&link.key))
+        .select(evidence::id)
+        .first(conn)
+        .optional()?;
+    // Links seeded before they had keys are found once by title, then keep the key.
+    let existing = match by_key {
+        Some(id) => Some(id),
+        None => {
+            let legacy: Option<Uuid> = evidence::table
+                .filter(evidence::recommendation_id.eq(item))
+                .filter(evidence::title.eq(&link.title))
+                .filter(evidence::seed_key.is_null())
+                .filter(evidence::submitted_by.is_null())
+                .select(evidence::id)
+                .first(conn)
+                .optional()?;
+            if let Some(id) = legacy {
+                diesel::update(evidence::table.find(id))
+                    .set(evidence::seed_key.eq(&link.key))
+                    .execute(conn)?;
+            }
+            legacy
+        }
+    };
+    match existing {
+        Some(id) => {
+            update(conn, id, item, link)?;
+            Ok(false)
+        }
+        None => {
+            insert(conn, item, link)?;
+            Ok(true)
+        }
+    }
+}
+
+fn insert(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Result<()> {
+    items::lock(conn, item)?;
+    let id = Uuid::new_v4();
+    diesel::insert_into(evidence::table)
+        .values((
+            evidence::id.eq(id),
+            evidence::recommendation_id.eq(item),
+            evidence::kind.eq(link.kind),
+            evidence::title.eq(&link.title),
+            evidence::excerpt.eq(&link.excerpt),
+            evidence::source.eq(source_of(link)),
+            evidence::observed_on.eq(link.observed_on),
+            evidence::rationale.eq(&link.rationale),
+            evidence::relevance.eq(link.relevance),
+            evidence::seed_key.eq(&link.key),
+        ))
+        .execute(conn)?;
+    let mut log = vec![Change::new("evidence_added").after(json!({
+        "evidence_id": id, "key": link.key, "title": link.title, "relevance": link.relevance,
+        "verification": Verification::Pending,
+    }))];
+    log.extend(rules::refresh_stage(conn, item)?);
+    history::append(conn, item, Author::SYSTEM, log)?;
+    items::touch(conn, item, Author::SYSTEM)
+}
+
+type Current = (
+    String,
+    String,
+    String,
+    String,
+    Option<chrono::NaiveDate>,
+    crate::db::enums::Relevance,
+    Verification,
+    Option<Uuid>,
+    Vec<Uuid>,
+);
+
+fn update(conn: &mut PgConnection, id: Uuid, item: Uuid, link: &SeedEvidence) -> Result<()> {
+    let (
+        title,
+        excerpt,
+        rationale,
+        source,
+        observed_on,
+        relevance,
+        verification,
+        reviewer,
+        editors,
+    ): Current = evidence::table
+        .find(id)
+        .select((
+            evidence::title,
+            evidence::excerpt,
+            evidence::rationale,
+            evidence::source,
+            evidence::observed_on,
+            evidence::relevance,
+            evidence::verification,
+            evidence::reviewed_by,
+            evidence::editors,
+        ))
+        .first(conn)?;
+    if !editors.is_empty() {
+        // A person edited this link: theirs is the current version.
+        return Ok(());
+    }
+    let changed = title != link.title
+        || excerpt != link.excerpt
+        || rationale != link.rationale
+        || source != source_of(link)
+        || observed_on != link.observed_on
+        || relevance != link.relevance;
+    let self_accepted = verification != Verification::Pending && reviewer.is_none();
+    if !changed && !self_accepted {
+        return Ok(());
+    }
+    items::lock(conn, item)?;
+    // A new version (or an acceptance nobody made) awaits a person's review.
+    diesel::update(evidence::table.find(id))
+        .set((
+            evidence::title.eq(&link.title),
+            evidence::excerpt.eq(&link.excerpt),
+            evidence::rationale.eq(&link.rationale),
+            evidence::source.eq(source_of(link)),
+            evidence::observed_on.eq(link.observed_on),
+            evidence::relevance.eq(link.relevance),
+            evidence::version.eq(evidence::version + 1),
+            evidence::verification.eq(Verification::Pending),
+            evidence::reviewed_by.eq(None::<Uuid>),
+            evidence::reviewed_at.eq(None::<chrono::DateTime<Utc>>),
+            evidence::review_note.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    let reason = if changed {
+        "seed file changed"
+    } else {
+        "accepted by an earlier seed without a reviewer: it awaits a person's review"
+    };
+    let mut log = vec![
+        Change::new("evidence_updated")
+            .field(
+                "verification",
+                json!(verification),
+                json!(Verification::Pending),
+            )
+            .after(
+                json!({"evidence_id": id, "key": link.key, "title": link.title,
+                          "relevance": link.relevance}),
+            )
+            .reason(Some(reason.into())),
+    ];
+    log.extend(rules::refresh_stage(conn, item)?);
+    history::append(conn, item, Author::SYSTEM, log)?;
+    items::touch(conn, item, Author::SYSTEM)
+}
+
+/// Removes a link the seed no longer makes (an analyst dropped it as not showing its item).
+fn withdraw(conn: &mut PgConnection, id: Uuid, item: Uuid) -> Result<()> {
+    items::lock(conn, item)?;
+    let title: String = evidence::table
+        .find(id)
+        .select(evidence::title)
+        .first(conn)?;
+    diesel::delete(evidence::table.find(id)).execute(conn)?;
+    let mut log = vec![
+        Change::new("evidence_removed")
+            .before(json!({"evidence_id": id, "title": title}))
+            .reason(Some(
+                "no longer in the seed: it does not show what it was linked to".into(),
+            )),
+    ];
+    log.extend(rules::refresh_stage(conn, item)?);
+    history::append(conn, item, Author::SYSTEM, log)?;
+    items::touch(conn, item, Author::SYSTEM)
+}
