@@ -181,20 +181,31 @@ pub fn import(
     })?)
 }
 
-/// Seals chains that still end in events hashed before keys were introduced (see
-/// `history::rekey_legacy`); logs what it did.
-pub fn reanchor_legacy_history(settings: &Settings, url: &str) -> anyhow::Result<()> {
+/// Says at start when chains still end in events hashed before keys were introduced. Sealing
+/// them is an operator's explicit act (`recotrack history seal-legacy`), never automatic: a
+/// restart must not be able to bless a chain someone forged with plain hashes.
+fn warn_of_legacy_history(settings: &Settings, url: &str) -> anyhow::Result<()> {
     install_history_keys(settings)?;
     let mut conn = PgConnection::establish(url).context("connecting to the database")?;
-    let (sealed, refused) = crate::domain::history::rekey_legacy(&mut conn)?;
-    if sealed + refused > 0 {
+    let unsealed = crate::domain::history::unsealed_legacy(&mut conn)?.len();
+    if unsealed > 0 {
         tracing::warn!(
-            sealed,
-            refused,
-            "legacy history re-anchored with the current key"
+            items = unsealed,
+            "history from before keyed hashes is not sealed: check it, then run `recotrack history seal-legacy` once"
         );
     }
     Ok(())
+}
+
+/// `recotrack history seal-legacy`: seals every intact chain from before keyed hashes with a
+/// keyed event; returns a report.
+pub fn history_seal_legacy(settings: &Settings, url: &str) -> anyhow::Result<String> {
+    install_history_keys(settings)?;
+    let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    let (sealed, refused) = crate::domain::history::rekey_legacy(&mut conn)?;
+    Ok(format!(
+        "sealed {sealed} chains from before keyed hashes; {refused} broken ones left unsealed (see `recotrack history verify`)\n"
+    ))
 }
 
 /// `recotrack history verify`: checks every item's chain, head and replay, and every recorded
@@ -396,7 +407,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         local = database.is_local(),
         "database ready"
     );
-    reanchor_legacy_history(&settings, database.url())?;
+    warn_of_legacy_history(&settings, database.url())?;
     if settings.seed.on_start {
         seed(&settings, &database)?;
     }

@@ -112,6 +112,9 @@ pub enum HistoryAction {
     /// Check every item's hash chain, its head and a replay of its events, and recompute every
     /// recorded daily anchor; list what is broken. Exits 1 if anything is.
     Verify,
+    /// Once, right after upgrading from plain SHA-256 history: seal each intact old chain with a
+    /// keyed event (broken ones are left as they are, and reported by `verify`).
+    SealLegacy,
     /// Record today's anchor if it is due and print the newest ones (day and digest), to keep a
     /// copy outside the database; with --day and --digest, check such a copy instead.
     Anchor {

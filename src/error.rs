@@ -27,7 +27,7 @@ pub enum Error {
     #[error("conflict: {0}")]
     Conflict(String),
     /// `If-Match` named a version that is no longer current; nothing was changed (412).
-    #[error("the item changed since version {expected}; it is now at version {current}")]
+    #[error("it changed since version {expected}; it is now at version {current}")]
     PreconditionFailed { expected: i32, current: i32 },
     /// The change must say which version it is based on (`If-Match`) and did not (428).
     #[error("precondition required: {0}")]

@@ -94,6 +94,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             app::migrate(database.url())?;
             let (report, ok) = match action {
                 HistoryAction::Verify => app::history_verify(&settings, database.url())?,
+                HistoryAction::SealLegacy => {
+                    (app::history_seal_legacy(&settings, database.url())?, true)
+                }
                 HistoryAction::Anchor { day, digest } => {
                     app::history_anchor(&settings, database.url(), day.zip(digest))?
                 }

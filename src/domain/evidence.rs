@@ -130,6 +130,7 @@ fn snapshot(e: &Evidence) -> serde_json::Value {
         "evidence_id": e.id, "version": e.version, "kind": e.kind, "title": e.title,
         "url": e.url, "excerpt": e.excerpt, "source": e.source, "observed_on": e.observed_on,
         "rationale": e.rationale, "relevance": e.relevance, "verification": e.verification,
+        "seed_key": e.seed_key,
     })
 }
 

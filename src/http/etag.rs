@@ -83,12 +83,18 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>> {
         return Ok(None);
     }
     let tag = raw.trim_start_matches("W/").trim_matches('"');
-    tag.split('.').next().unwrap_or_default().parse().map(Some).map_err(|_| {
+    let version = tag.split('.').next().unwrap_or_default();
+    let bad = || {
         Error::invalid(
             "If-Match",
             "must be an ETag this API sent, e.g. \"3.5f1c0e2a9b7d4c11\", or a version, e.g. \"3\"",
         )
-    })
+    };
+    // Digits only: `+44` or ` 7` is not a version this API sent.
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    version.parse().map(Some).map_err(|_| bad())
 }
 
 #[cfg(test)]

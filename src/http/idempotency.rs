@@ -59,6 +59,12 @@ fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     hasher.update(req.path());
     hasher.update(b"?");
     hasher.update(req.query_string());
+    // The version a change is based on is part of the request: the same body with another
+    // If-Match is another request.
+    hasher.update(b"\nif-match: ");
+    if let Some(tag) = req.headers().get(actix_web::http::header::IF_MATCH) {
+        hasher.update(tag.as_bytes());
+    }
     hasher.update(b"\n");
     hasher.update(body);
     hex::encode(hasher.finalize())

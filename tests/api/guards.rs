@@ -391,3 +391,100 @@ async fn snoozing_and_unsnoozing_does_not_reset_the_stall_clock() {
     assert_eq!(now.body["idle_days"], 90);
     assert_eq!(now.body["version"], 3, "snoozes are recorded as changes");
 }
+
+#[actix_web::test]
+async fn forged_cursors_huge_ordinals_and_invented_methods_are_refused_or_contained() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let (report, item) = report_with_item(&app, &manager, json!({})).await;
+    let m = Some(manager.access.as_str());
+    let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"s": "ordinal", "v": "a\u{0}", "i": item}).to_string());
+    let paged = app
+        .call(
+            "GET",
+            &format!("/api/v1/recommendations?cursor={cursor}"),
+            m,
+            None,
+        )
+        .await;
+    assert_eq!(
+        paged.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        paged.text
+    );
+    assert_eq!(paged.body["field"], "cursor");
+
+    let huge = app
+        .call(
+            "POST",
+            "/api/v1/recommendations",
+            m,
+            Some(json!({"report_id": report, "title": "Last", "ordinal": 2147483647})),
+        )
+        .await;
+    assert_eq!(
+        huge.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        huge.text
+    );
+    assert_eq!(huge.body["field"], "ordinal");
+    let next = app
+        .call(
+            "POST",
+            "/api/v1/recommendations",
+            m,
+            Some(json!({"report_id": report, "title": "Next"})),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::CREATED, "{}", next.text);
+
+    let invented = app.call("FOOBARBAZ", "/healthz", None, None).await;
+    assert!(invented.status.is_client_error());
+    let metrics = app.get("/metrics").await;
+    assert!(
+        !metrics.text.contains("FOOBARBAZ"),
+        "one series per invented method"
+    );
+    assert!(
+        metrics.text.contains("method=\"other\""),
+        "{}",
+        metrics.text
+    );
+}
+
+#[actix_web::test]
+async fn a_retry_with_another_if_match_is_another_request() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let (_, item) = report_with_item(&app, &manager, json!({})).await;
+    let path = format!("/api/v1/recommendations/{item}/transitions");
+    let send = |tag: &'static str| {
+        let (app, path, token) = (&app, path.clone(), manager.access.clone());
+        async move {
+            app.call_with(
+                "POST",
+                &path,
+                Some(&token),
+                Some(json!({"axis": "response", "to": "accepted"})),
+                &[("Idempotency-Key", "tagged"), ("If-Match", tag)],
+            )
+            .await
+        }
+    };
+    let first = send("\"1\"").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let other = send("\"2\"").await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other.text
+    );
+    assert_eq!(
+        other.body["type"],
+        "urn:recotrack:problem:idempotency-key-reused"
+    );
+}

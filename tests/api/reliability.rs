@@ -715,3 +715,48 @@ async fn a_secret_is_never_kept_for_a_replay() {
     .expect("search");
     assert_eq!(stored.n, 0, "the token secret is not stored at rest");
 }
+
+#[actix_web::test]
+async fn a_restart_does_not_seal_a_chain_forged_with_plain_hashes() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = report(&app, &manager, "forged-2026").await;
+    let item = app
+        .call(
+            "POST",
+            "/api/v1/recommendations",
+            Some(&manager.access),
+            Some(json!({"report_id": report, "title": "Forged"})),
+        )
+        .await;
+    let id = item.body["id"].as_str().expect("id").to_owned();
+    // Someone with database access rewrites the chain with plain SHA-256, as source shows how.
+    let mut attacker = app.db.connect();
+    diesel::sql_query("SET session_replication_role = replica")
+        .execute(&mut attacker)
+        .expect("replica");
+    crate::tamper::rewrite_with_plain_hashes(&mut attacker, &id);
+    // The service restarts on that database.
+    let port = free_port();
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .finish();
+    let serve = Serve::start(&app.db, port);
+    ready_within(
+        &client,
+        &format!("http://127.0.0.1:{port}"),
+        Duration::from_secs(30),
+    )
+    .await;
+    drop(serve);
+    let verdict = app
+        .call(
+            "GET",
+            &format!("/api/v1/recommendations/{id}/history/verify"),
+            Some(&manager.access),
+            None,
+        )
+        .await;
+    assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
+    assert_eq!(verdict.body["events"], 1, "nothing was appended to seal it");
+}

@@ -432,6 +432,59 @@ async fn a_restart_never_overwrites_what_a_person_changed() {
         daily.text
     );
 
+    // A manager withdraws one seeded link and corrects another.
+    let links = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?q=standing%20committee",
+            Some(&maya),
+            None,
+        )
+        .await;
+    let item_02 = links.body["items"][0]["id"]
+        .as_str()
+        .expect("ccg 02")
+        .to_owned();
+    let listed = app
+        .call(
+            "GET",
+            &format!("/api/v1/recommendations/{item_02}/evidence"),
+            Some(&maya),
+            None,
+        )
+        .await;
+    let listed = listed.body.as_array().expect("links").clone();
+    assert_eq!(listed.len(), 2);
+    let withdrawn = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/evidence/{}", listed[0]["id"].as_str().expect("id")),
+            Some(&maya),
+            None,
+        )
+        .await;
+    assert_eq!(withdrawn.status, actix_web::http::StatusCode::NO_CONTENT);
+    let mut corrected = listed[1].clone();
+    corrected["title"] = serde_json::json!("Corrected by Maya");
+    let corrected = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/evidence/{}", listed[1]["id"].as_str().expect("id")),
+            Some(&maya),
+            Some(
+                serde_json::json!({"kind": corrected["kind"], "title": corrected["title"],
+                "excerpt": corrected["excerpt"], "source": corrected["source"],
+                "relevance": corrected["relevance"], "rationale": corrected["rationale"]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        corrected.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        corrected.text
+    );
+
     // The next start loads the same files, and a file whose title for that item changed.
     let mut changed = seed::read_reports(Path::new(SEEDS)).expect("parse");
     if let Some(rec) = changed
@@ -454,4 +507,24 @@ async fn a_restart_never_overwrites_what_a_person_changed() {
         .call("GET", "/api/v1/me/digest-preferences", Some(&chen), None)
         .await;
     assert_eq!(prefs.body["frequency"], "daily", "{}", prefs.text);
+    let after = app
+        .call(
+            "GET",
+            &format!("/api/v1/recommendations/{item_02}/evidence"),
+            Some(&maya),
+            None,
+        )
+        .await;
+    let titles: Vec<&str> = after
+        .body
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter_map(|l| l["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Corrected by Maya"],
+        "withdrawn stays withdrawn, corrected stays"
+    );
 }

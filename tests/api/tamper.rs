@@ -144,7 +144,7 @@ struct Event {
 }
 
 /// The plain SHA-256 chain as the source shows it: what an attacker without the key computes.
-fn rewrite_with_plain_hashes(conn: &mut PgConnection, item: &str) {
+pub fn rewrite_with_plain_hashes(conn: &mut PgConnection, item: &str) {
     let events: Vec<Event> = diesel::sql_query(format!(
         "SELECT id, recommendation_id, seq, kind, actor_kind::text AS actor_kind, actor_id, at, \
          reason, field, before, after FROM history_events WHERE recommendation_id = '{item}' \
@@ -468,4 +468,109 @@ async fn admins_digests_carry_the_newest_anchor() {
         )
         .await;
     assert!(!manager.text.contains("History anchor"), "{}", manager.text);
+}
+
+#[actix_web::test]
+async fn evidence_accepted_behind_the_historys_back_is_detected() {
+    let d = desk().await;
+    let contributor = d.app.user(Role::Contributor).await;
+    let owned = d
+        .app
+        .call(
+            "PUT",
+            &format!(
+                "/api/v1/recommendations/{}/owners/users/{}",
+                d.item, contributor.id
+            ),
+            Some(&d.manager.access),
+            Some(json!({"kind": "responsible"})),
+        )
+        .await;
+    assert_eq!(owned.status, StatusCode::NO_CONTENT);
+    let submitted = d
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{}/evidence", d.item),
+            Some(&contributor.access),
+            Some(json!({"kind": "statement", "title": "Done, says I"})),
+        )
+        .await;
+    let evidence = submitted.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(d.verdict().await.body["intact"], true);
+    // The submitter's accomplice in the database: accepted, reviewed by the submitter, who is
+    // erased from the editors, and the item marked verified.
+    let mut conn = d.attacker();
+    sql(
+        &mut conn,
+        &format!(
+            "UPDATE evidence SET editors = '{{}}', submitted_by = NULL, verification = 'accepted', \
+             reviewed_by = '{}', reviewed_at = now() WHERE id = '{evidence}'",
+            contributor.id
+        ),
+    );
+    sql(
+        &mut conn,
+        &format!(
+            "UPDATE recommendations SET evidence_stage = 'verified', evidence_as_of = current_date \
+             WHERE id = '{}'",
+            d.item
+        ),
+    );
+    let verdict = d.verdict().await;
+    assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
+    assert!(
+        verdict
+            .text
+            .contains("its verdict is not the one its history records"),
+        "{}",
+        verdict.text
+    );
+}
+
+#[actix_web::test]
+async fn an_evidence_stage_set_behind_the_historys_back_is_detected() {
+    let d = desk().await;
+    let mut conn = d.attacker();
+    // What lets a real user then mark the item implemented without accepted evidence.
+    sql(
+        &mut conn,
+        &format!(
+            "UPDATE recommendations SET evidence_stage = 'verified', evidence_as_of = current_date \
+             WHERE id = '{}'",
+            d.item
+        ),
+    );
+    let verdict = d.verdict().await;
+    assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
+    assert!(
+        verdict
+            .text
+            .contains("replaying the history gives evidence_stage \\\"none\\\", but the item has \\\"verified\\\""),
+        "{}",
+        verdict.text
+    );
+}
+
+#[actix_web::test]
+async fn an_item_whose_whole_history_was_deleted_is_detected() {
+    let d = desk().await;
+    let mut conn = d.attacker();
+    sql(
+        &mut conn,
+        &format!(
+            "DELETE FROM history_events WHERE recommendation_id = '{0}'; ",
+            d.item
+        ),
+    );
+    sql(
+        &mut conn,
+        &format!(
+            "DELETE FROM history_heads WHERE recommendation_id = '{}'",
+            d.item
+        ),
+    );
+    let verdict = d.verdict().await;
+    assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
+    assert!(verdict.text.contains("no history"), "{}", verdict.text);
 }

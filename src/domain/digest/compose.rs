@@ -97,14 +97,23 @@ fn reasons(row: &Qualifying, idle_days: i64) -> Vec<String> {
         );
     }
     let past = idle_days - i64::from(row.threshold_days);
-    match row.step {
-        1 => out.push(format!(
-            "escalated to you as a manager: stalled {past} days past its rule"
-        )),
-        2 => out.push(format!(
-            "escalated to you as an admin: stalled {past} days past its rule"
-        )),
-        _ => {}
+    let role = match row.step {
+        1 => Some("a manager"),
+        2 => Some("an admin"),
+        _ => None,
+    };
+    // Say why it reached this recipient, with numbers only where they mean something.
+    if let Some(role) = role {
+        let why = if row.stalled && past > 0 {
+            format!("stalled {past} days past its rule")
+        } else if row.overdue {
+            "overdue".to_owned()
+        } else if row.lapsed {
+            "implemented without accepted evidence".to_owned()
+        } else {
+            "it has no owner".to_owned()
+        };
+        out.push(format!("escalated to you as {role}: {why}"));
     }
     out
 }

@@ -1,15 +1,18 @@
-//! The daily anchor: one SHA-256 over every item's chain head as of midnight UTC. Keyed hashes
-//! stop anyone without the key from forging events, and the head on the item row shows a
-//! deleted tail; but someone who can write the database could still delete an item's newest
-//! events and move its head back. The anchor, mailed to admins and printed by
-//! `recotrack history anchor`, is a copy outside the database: recomputed later, it must still
-//! match.
+//! The daily anchor: one HMAC-SHA-256 (under the history key) over every item's chain head as
+//! of midnight UTC. Keyed hashes stop anyone without the key from forging events, and the head
+//! beside the item shows a deleted tail; but someone who can write the database could still
+//! delete an item's newest events and move its head back. Recorded anchors catch that for every
+//! event before their midnight (and, being keyed, cannot be recomputed to match by someone
+//! without the key); the copy mailed to admins and printed by `recotrack history anchor` also
+//! survives someone deleting the recorded anchors.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
+use hmac::Mac;
 use uuid::Uuid;
+
+use super::keys::{self, HistoryKey};
 
 use crate::db::schema::{history_anchors as anchors, history_events as events};
 use crate::error::{Error, Result};
@@ -29,24 +32,57 @@ pub struct Anchor {
     pub digest: String,
 }
 
-/// The digest of every chain as of `as_of`: for each item (by id), the last event stamped
-/// before `as_of`, as `id:seq:hash` lines.
-pub fn compute(conn: &mut PgConnection, as_of: DateTime<Utc>) -> Result<(i32, i64, String)> {
+/// The digests of every chain as of `as_of`, one per key in `keys` (in order): for each item
+/// (by id), the last event stamped before `as_of`, as `id:seq:hash` lines, under HMAC-SHA-256.
+fn compute_with(
+    conn: &mut PgConnection,
+    as_of: DateTime<Utc>,
+    keys: &[&HistoryKey],
+) -> Result<(i32, i64, Vec<String>)> {
     let heads = events::table
         .filter(events::at.lt(as_of))
         .distinct_on(events::recommendation_id)
         .order((events::recommendation_id, events::seq.desc()))
         .select((events::recommendation_id, events::seq, events::hash))
         .load_iter::<(Uuid, i32, String), DefaultLoadingMode>(conn)?;
-    let mut hasher = Sha256::new();
+    let mut macs = keys
+        .iter()
+        .map(|k| {
+            k.mac_stream()
+                .ok_or_else(|| Error::internal("history key unusable"))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let (mut items, mut total) = (0i32, 0i64);
     for head in heads {
         let (item, seq, hash) = head?;
-        hasher.update(format!("{item}:{seq}:{hash}\n").as_bytes());
+        let line = format!("{item}:{seq}:{hash}\n");
+        for mac in &mut macs {
+            mac.update(line.as_bytes());
+        }
         items += 1;
         total += i64::from(seq);
     }
-    Ok((items, total, hex::encode(hasher.finalize())))
+    let digests = macs
+        .into_iter()
+        .map(|m| hex::encode(m.finalize().into_bytes()))
+        .collect();
+    Ok((items, total, digests))
+}
+
+/// The digest of every chain as of `as_of` under the current key, with how many items and
+/// events it covers.
+pub fn compute(conn: &mut PgConnection, as_of: DateTime<Utc>) -> Result<(i32, i64, String)> {
+    let keyring = keys::current()?;
+    let (items, total, mut digests) = compute_with(conn, as_of, &[&keyring.current])?;
+    Ok((items, total, digests.pop().unwrap_or_default()))
+}
+
+/// Whether the chains as of `as_of` give `digest` under any key this service holds.
+fn matches(conn: &mut PgConnection, as_of: DateTime<Utc>, digest: &str) -> Result<bool> {
+    let keyring = keys::current()?;
+    let all: Vec<&HistoryKey> = keyring.all().collect();
+    let (_, _, digests) = compute_with(conn, as_of, &all)?;
+    Ok(digests.iter().any(|d| d.eq_ignore_ascii_case(digest)))
 }
 
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
@@ -108,10 +144,9 @@ pub fn latest(conn: &mut PgConnection, limit: i64) -> Result<Vec<Anchor>> {
         .load(conn)?)
 }
 
-/// Whether the chains still give `anchor`'s digest; returns the digest they give now.
-pub fn recheck(conn: &mut PgConnection, anchor: &Anchor) -> Result<(bool, String)> {
-    let (_, _, digest) = compute(conn, anchor.as_of)?;
-    Ok((digest == anchor.digest, digest))
+/// Whether the chains still give `anchor`'s digest.
+pub fn recheck(conn: &mut PgConnection, anchor: &Anchor) -> Result<bool> {
+    matches(conn, anchor.as_of, &anchor.digest)
 }
 
 /// Checks a digest someone kept outside the database against the chains as of its day.
@@ -119,8 +154,7 @@ pub fn check_outside_copy(conn: &mut PgConnection, day: NaiveDate, digest: &str)
     if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::invalid("digest", "must be 64 hex digits"));
     }
-    let (_, _, now) = compute(conn, midnight(day))?;
-    Ok(now.eq_ignore_ascii_case(digest))
+    matches(conn, midnight(day), digest)
 }
 
 /// Every item's history and the newest anchors, checked.
@@ -144,7 +178,7 @@ pub fn check_everything(conn: &mut PgConnection, anchors: i64) -> Result<Integri
     let (items_checked, broken) = super::verify_all(conn)?;
     let mut checked = Vec::new();
     for recorded in latest(conn, anchors)? {
-        let (matches, _) = recheck(conn, &recorded)?;
+        let matches = recheck(conn, &recorded)?;
         checked.push((recorded, matches));
     }
     Ok(Integrity {

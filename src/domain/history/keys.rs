@@ -13,7 +13,8 @@ use sha2::Sha256;
 
 use crate::error::{Error, Result};
 
-type HmacSha256 = Hmac<Sha256>;
+/// HMAC with SHA-256.
+pub type HmacSha256 = Hmac<Sha256>;
 
 /// One key, with the public id events record to say which key hashed them.
 #[derive(Clone)]
@@ -54,6 +55,11 @@ impl HistoryKey {
         &self.id
     }
 
+    /// An HMAC-SHA-256 under this key, to feed piece by piece.
+    pub fn mac_stream(&self) -> Option<HmacSha256> {
+        HmacSha256::new_from_slice(&self.secret).ok()
+    }
+
     /// HMAC-SHA-256 of `bytes`, hex.
     pub fn mac(&self, bytes: &[u8]) -> String {
         // An HMAC takes keys of any length, so this cannot fail.
@@ -74,6 +80,11 @@ pub struct Keyring {
 }
 
 impl Keyring {
+    /// Every key, the current one first.
+    pub fn all(&self) -> impl Iterator<Item = &HistoryKey> {
+        std::iter::once(&self.current).chain(self.previous.iter())
+    }
+
     /// The key with `id`, current or previous.
     pub fn by_id(&self, id: &str) -> Option<&HistoryKey> {
         std::iter::once(&self.current)

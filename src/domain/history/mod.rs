@@ -5,6 +5,7 @@
 
 pub mod anchor;
 mod chain;
+mod evidence_check;
 pub mod keys;
 mod verify;
 
@@ -19,7 +20,7 @@ use crate::db::schema::{history_events as events, history_heads as heads};
 use crate::domain::auth::{Actor, Principal};
 use crate::error::Result;
 use chain::Content;
-pub use verify::{Problem, Verdict, rekey_legacy, verify, verify_all};
+pub use verify::{Problem, Verdict, rekey_legacy, unsealed_legacy, verify, verify_all};
 
 /// The `prev_hash` of every chain's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

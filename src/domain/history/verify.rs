@@ -35,6 +35,10 @@ pub enum Problem {
         history: Value,
         item: Value,
     },
+    /// The item has no history at all, though every item's begins with `created`.
+    Empty,
+    /// A piece of evidence does not match what its history says (`what`).
+    Evidence { evidence_id: Uuid, what: String },
 }
 
 impl std::fmt::Display for Problem {
@@ -71,6 +75,8 @@ impl std::fmt::Display for Problem {
                 f,
                 "replaying the history gives {field} {history}, but the item has {item}"
             ),
+            Problem::Empty => write!(f, "the item has no history, not even its creation"),
+            Problem::Evidence { evidence_id, what } => write!(f, "evidence {evidence_id}: {what}"),
         }
     }
 }
@@ -209,6 +215,10 @@ pub fn verify(conn: &mut PgConnection, item: Uuid) -> Result<Verdict> {
             });
         }
     }
+    if all.is_empty() {
+        problems.push(Problem::Empty);
+    }
+    problems.extend(super::evidence_check::check(conn, item, &all)?);
     let first_broken_seq = problems
         .iter()
         .map(|p| match p {
@@ -219,7 +229,7 @@ pub fn verify(conn: &mut PgConnection, item: Uuid) -> Result<Verdict> {
                 recorded_seq,
                 found_seq,
             } => (*recorded_seq).min(*found_seq) + 1,
-            Problem::Replay { .. } => found_seq + 1,
+            Problem::Replay { .. } | Problem::Empty | Problem::Evidence { .. } => found_seq + 1,
         })
         .min();
     Ok(Verdict {
@@ -248,13 +258,9 @@ pub fn verify_all(conn: &mut PgConnection) -> Result<(usize, Vec<Broken>)> {
     Ok((items.len(), broken))
 }
 
-/// Appends a keyed `history_rekeyed` event to every item whose chain still ends in an event
-/// hashed before keys were introduced, after checking that chain. A broken legacy chain is left
-/// as it is (and reported by [`verify`]): sealing it would bless the tampering. Returns how
-/// many items were re-anchored and how many were refused.
-pub fn rekey_legacy(conn: &mut PgConnection) -> Result<(usize, usize)> {
-    let keyring = keys::current()?;
-    let pending: Vec<Uuid> = heads::table
+/// Items whose chain still ends in an event hashed before keys were introduced.
+pub fn unsealed_legacy(conn: &mut PgConnection) -> Result<Vec<Uuid>> {
+    Ok(heads::table
         .inner_join(
             events::table.on(events::recommendation_id
                 .eq(heads::recommendation_id)
@@ -262,7 +268,16 @@ pub fn rekey_legacy(conn: &mut PgConnection) -> Result<(usize, usize)> {
         )
         .filter(events::key_id.is_null())
         .select(heads::recommendation_id)
-        .load(conn)?;
+        .load(conn)?)
+}
+
+/// Appends a keyed `history_rekeyed` event to every item whose chain still ends in an event
+/// hashed before keys were introduced, after checking that chain. A broken legacy chain is left
+/// as it is (and reported by [`verify`]): sealing it would bless the tampering. Returns how
+/// many items were re-anchored and how many were refused.
+pub fn rekey_legacy(conn: &mut PgConnection) -> Result<(usize, usize)> {
+    let keyring = keys::current()?;
+    let pending = unsealed_legacy(conn)?;
     let (mut sealed, mut refused) = (0, 0);
     for item in pending {
         conn.transaction(|conn| {

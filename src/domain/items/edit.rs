@@ -72,6 +72,10 @@ fn check_body(body: &str) -> Result<()> {
     Ok(())
 }
 
+/// The highest ordinal of an item among its siblings: no report numbers its points further, and
+/// the next ordinal must always fit.
+const MAX_ORDINAL: i32 = 100_000;
+
 /// Themes are lowercase tags of 1 to 60 characters, at most 20, without duplicates.
 pub fn clean_themes(themes: Vec<String>) -> Result<Vec<String>> {
     let mut clean: Vec<String> = Vec::new();
@@ -133,7 +137,13 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
     check_target_year(item.target_year)?;
     let themes = clean_themes(item.themes)?;
     let ordinal = match item.ordinal {
-        Some(n) if n >= 1 => n,
+        Some(n) if (1..=MAX_ORDINAL).contains(&n) => n,
+        Some(n) if n > MAX_ORDINAL => {
+            return Err(Error::invalid(
+                "ordinal",
+                format!("must be at most {MAX_ORDINAL}"),
+            ));
+        }
         Some(_) => return Err(Error::invalid("ordinal", "must be at least 1")),
         None => {
             let siblings = recommendations::table
@@ -146,7 +156,14 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
             let max: Option<i32> = siblings
                 .select(diesel::dsl::max(recommendations::ordinal))
                 .first(conn)?;
-            max.unwrap_or(0) + 1
+            let next = max.unwrap_or(0).saturating_add(1);
+            if next > MAX_ORDINAL {
+                return Err(Error::invalid(
+                    "ordinal",
+                    format!("this level is full: ordinals go up to {MAX_ORDINAL}"),
+                ));
+            }
+            next
         }
     };
     let key = match item.key {

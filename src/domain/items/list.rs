@@ -115,7 +115,8 @@ impl Cursor {
         };
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-        if cursor.s != sort.name() {
+        // A NUL cannot reach PostgreSQL; a forged cursor is refused like any other bad one.
+        if cursor.s != sort.name() || cursor.v.contains('\0') {
             return Err(bad());
         }
         Ok(cursor)

@@ -62,36 +62,83 @@ fn load_one(conn: &mut PgConnection, link: &SeedEvidence) -> Result<bool> {
         .select(evidence::id)
         .first(conn)
         .optional()?;
-    // Links seeded before they had keys are found once by title, then keep the key.
-    let existing = match by_key {
-        Some(id) => Some(id),
-        None => {
-            let legacy: Option<Uuid> = evidence::table
-                .filter(evidence::recommendation_id.eq(item))
-                .filter(evidence::title.eq(&link.title))
-                .filter(evidence::seed_key.is_null())
-                .filter(evidence::submitted_by.is_null())
-                .select(evidence::id)
-                .first(conn)
-                .optional()?;
-            if let Some(id) = legacy {
-                diesel::update(evidence::table.find(id))
-                    .set(evidence::seed_key.eq(&link.key))
-                    .execute(conn)?;
-            }
-            legacy
-        }
-    };
-    match existing {
-        Some(id) => {
+    if let Some(id) = by_key {
+        update(conn, id, item, link)?;
+        return Ok(false);
+    }
+    // Not found by its key: the history says whether the seed added it before (under its key,
+    // or, before links had keys, under its title) and what became of it.
+    let earlier: Option<Uuid> = seeded_before(conn, item, link)?;
+    match earlier {
+        Some(id) if exists(conn, id)? => {
+            // Seeded before it had a key (a person may have retitled it since): it keeps the key.
+            diesel::update(evidence::table.find(id))
+                .set(evidence::seed_key.eq(&link.key))
+                .execute(conn)?;
             update(conn, id, item, link)?;
             Ok(false)
         }
-        None => {
+        Some(id) if removed_by_a_person(conn, item, id)? => {
+            tracing::info!(link = %link.key, "a person withdrew this seeded link; not added again");
+            Ok(false)
+        }
+        _ => {
             insert(conn, item, link)?;
             Ok(true)
         }
     }
+}
+
+/// The evidence the seed added for `link` earlier, by its key or (for links seeded before they
+/// had keys) its title, newest first.
+fn seeded_before(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Result<Option<Uuid>> {
+    use crate::db::enums::ActorKind;
+    use crate::db::schema::history_events as events;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let after: Option<serde_json::Value> = events::table
+        .filter(events::recommendation_id.eq(item))
+        .filter(events::kind.eq("evidence_added"))
+        .filter(events::actor_kind.eq(ActorKind::System))
+        .filter(
+            sql::<Bool>("(after->>'key' = ")
+                .bind::<Text, _>(&link.key)
+                .sql(" OR (after->>'key' IS NULL AND after->>'title' = ")
+                .bind::<Text, _>(&link.title)
+                .sql("))"),
+        )
+        .order(events::seq.desc())
+        .select(events::after)
+        .first::<Option<serde_json::Value>>(conn)
+        .optional()?
+        .flatten();
+    Ok(after
+        .and_then(|a| {
+            a.get("evidence_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .and_then(|id| id.parse().ok()))
+}
+
+fn exists(conn: &mut PgConnection, id: Uuid) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(evidence::table.find(id))).get_result(conn)?)
+}
+
+/// Whether a person (not the seed) withdrew evidence `id` of `item`.
+fn removed_by_a_person(conn: &mut PgConnection, item: Uuid, id: Uuid) -> Result<bool> {
+    use crate::db::enums::ActorKind;
+    use crate::db::schema::history_events as events;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    Ok(diesel::select(diesel::dsl::exists(
+        events::table
+            .filter(events::recommendation_id.eq(item))
+            .filter(events::kind.eq("evidence_removed"))
+            .filter(events::actor_kind.ne(ActorKind::System))
+            .filter(sql::<Bool>("before->>'evidence_id' = ").bind::<Text, _>(id.to_string())),
+    ))
+    .get_result(conn)?)
 }
 
 fn insert(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Result<()> {

@@ -71,7 +71,7 @@ pub async fn create_user(
     security(("bearer" = ["admin"])),
     params(("id" = Uuid, Path, description = "User id")),
     request_body = UpdateUserRequest,
-    responses((status = 200, description = "Updated", body = UserResponse), Denied, Rejected, Missing)
+    responses((status = 200, description = "Updated", body = UserResponse), Denied, Rejected, Missing, Conflicting)
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
