@@ -147,6 +147,8 @@ pub struct Report {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// How much of `published_on` the source gives: `day`, `month` or `year`.
+    pub published_precision: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -157,6 +159,7 @@ pub struct ReportFields {
     pub publisher: String,
     pub authors: Vec<String>,
     pub published_on: Option<NaiveDate>,
+    pub published_precision: Option<String>,
     pub source_url: Option<String>,
     pub source_file: Option<String>,
     pub language: String,

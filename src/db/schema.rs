@@ -322,6 +322,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        published_precision -> Nullable<Text>,
     }
 }
 

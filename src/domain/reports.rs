@@ -1,12 +1,13 @@
 //! The source documents that recommendations come from.
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
 
 use crate::db::models::{Report, ReportFields};
 use crate::db::schema::{recommendations, reports};
+use crate::domain::dates::PartialDate;
 use crate::error::{Error, Result};
 
 /// A report as a client describes it.
@@ -16,7 +17,8 @@ pub struct ReportInput {
     pub alt_titles: Vec<String>,
     pub publisher: String,
     pub authors: Vec<String>,
-    pub published_on: Option<NaiveDate>,
+    /// As precise as the source: `2017`, `2017-05` or `2017-05-12`.
+    pub published_on: Option<String>,
     pub source_url: Option<String>,
     pub source_file: Option<String>,
     pub language: String,
@@ -42,6 +44,12 @@ pub fn check_key(key: &str) -> Result<()> {
 }
 
 fn validate(input: ReportInput) -> Result<ReportFields> {
+    let published = input
+        .published_on
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| PartialDate::parse("published_on", p))
+        .transpose()?;
     let title = input.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 500 {
         return Err(Error::invalid("title", "must be 1 to 500 characters"));
@@ -81,7 +89,8 @@ fn validate(input: ReportInput) -> Result<ReportFields> {
         alt_titles: clean(input.alt_titles),
         publisher: input.publisher.trim().to_owned(),
         authors: clean(input.authors),
-        published_on: crate::domain::dates::optional("published_on", input.published_on)?,
+        published_on: published.map(|p| p.first_day),
+        published_precision: published.map(|p| p.precision.as_str().to_owned()),
         source_url: input.source_url,
         source_file: input.source_file,
         language,

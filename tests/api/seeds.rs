@@ -158,7 +158,8 @@ fn the_eight_actions_three_coordinations_and_nine_mechanisms_are_there() {
     for (key, _, _, _, body) in &seeded {
         assert_verbatim(key, body, &text);
     }
-    // The measurable commitment with a target year carries it as target and due date.
+    // The measurable commitment keeps its year as the target's; "by 2030" is not a deadline for
+    // the whole action, so the item has no due date.
     let (target, year, due): (Option<String>, Option<i32>, Option<chrono::NaiveDate>) =
         recommendations::table
             .filter(recommendations::key.eq("wenyang-hq-bri/1.4"))
@@ -174,7 +175,7 @@ fn the_eight_actions_three_coordinations_and_nine_mechanisms_are_there() {
         Some("100,000 training sessions for partner countries")
     );
     assert_eq!(year, Some(2030));
-    assert_eq!(due.map(|d| d.to_string()).as_deref(), Some("2030-12-31"));
+    assert_eq!(due, None);
 }
 
 #[test]
@@ -527,4 +528,74 @@ async fn a_restart_never_overwrites_what_a_person_changed() {
         ["Corrected by Maya"],
         "withdrawn stays withdrawn, corrected stays"
     );
+}
+
+#[actix_web::test]
+async fn dates_are_as_precise_as_their_source() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    load(&mut conn);
+    let viewer = app.user(recotrack::db::enums::Role::Viewer).await;
+    let reports = app
+        .call("GET", "/api/v1/reports", Some(&viewer.access), None)
+        .await;
+    let published = |key: &str| {
+        reports
+            .body
+            .as_array()
+            .expect("reports")
+            .iter()
+            .find(|r| r["key"] == key)
+            .map(|r| r["published"].clone())
+            .expect(key)
+    };
+    // "May. 2017" in the source: a month, not the first of May.
+    assert_eq!(
+        published("ccg-2017"),
+        serde_json::json!({"value": "2017-05", "precision": "month"})
+    );
+    assert_eq!(
+        published("tongji-2019"),
+        serde_json::json!({"value": "2019-06-28", "precision": "day"})
+    );
+    assert_eq!(
+        published("wenyang-hq-bri"),
+        serde_json::Value::Null,
+        "the lecture is undated"
+    );
+
+    let manager = app.user(recotrack::db::enums::Role::Manager).await;
+    let made = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(serde_json::json!({"key": "yearly", "title": "Annual", "published_on": "2024"})),
+        )
+        .await;
+    assert_eq!(
+        made.status,
+        actix_web::http::StatusCode::CREATED,
+        "{}",
+        made.text
+    );
+    assert_eq!(
+        made.body["published"],
+        serde_json::json!({"value": "2024", "precision": "year"})
+    );
+    let bad = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(
+                serde_json::json!({"key": "bad-date", "title": "Bad", "published_on": "May 2017"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(bad.body["field"], "published_on");
 }

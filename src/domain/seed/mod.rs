@@ -52,7 +52,8 @@ pub struct SeedReport {
     pub publisher: String,
     #[serde(default)]
     pub authors: Vec<String>,
-    pub published_on: Option<NaiveDate>,
+    /// As precise as the source: `2017`, `2017-05` or `2017-05-12`.
+    pub published_on: Option<String>,
     pub source_url: Option<String>,
     pub source_files: Vec<String>,
     pub language: String,
@@ -241,7 +242,7 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
         alt_titles: seed.alt_titles.clone(),
         publisher: seed.publisher.clone(),
         authors: seed.authors.clone(),
-        published_on: seed.published_on,
+        published_on: seed.published_on.clone(),
         source_url: seed.source_url.clone(),
         source_file: Some(seed.source_files.join(", ")),
         language: seed.language.clone(),
@@ -259,7 +260,13 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
                 && current.alt_titles == input.alt_titles
                 && current.publisher == input.publisher
                 && current.authors == input.authors
-                && current.published_on == input.published_on
+                && current.published_on.map(|d| {
+                    crate::domain::dates::PartialDate::stored(
+                        d,
+                        current.published_precision.as_deref(),
+                    )
+                    .to_string()
+                }) == input.published_on
                 && current.source_file == input.source_file
                 && current.summary == input.summary;
             if !unchanged {

@@ -1,9 +1,10 @@
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::models::Report;
+use crate::domain::dates::{PartialDate, Precision};
 use crate::domain::reports::ReportInput;
 
 /// A source document.
@@ -16,7 +17,8 @@ pub struct ReportResponse {
     pub alt_titles: Vec<String>,
     pub publisher: String,
     pub authors: Vec<String>,
-    pub published_on: Option<NaiveDate>,
+    /// When it was published, as precisely as the source says.
+    pub published: Option<Published>,
     pub source_url: Option<String>,
     pub source_file: Option<String>,
     pub language: String,
@@ -35,7 +37,13 @@ impl From<Report> for ReportResponse {
             alt_titles: r.alt_titles,
             publisher: r.publisher,
             authors: r.authors,
-            published_on: r.published_on,
+            published: r.published_on.map(|day| {
+                let date = PartialDate::stored(day, r.published_precision.as_deref());
+                Published {
+                    value: date.to_string(),
+                    precision: date.precision,
+                }
+            }),
             source_url: r.source_url,
             source_file: r.source_file,
             language: r.language,
@@ -47,12 +55,21 @@ impl From<Report> for ReportResponse {
     }
 }
 
+/// A date as precise as its source.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"value": "2017-05", "precision": "month"}))]
+pub struct Published {
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as the precision says.
+    pub value: String,
+    pub precision: Precision,
+}
+
 /// A report's description, for creating (with `key`) or replacing it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "key": "ccg-2017", "title": "Solutions and Approaches to Int'l Win-Win Cooperation on B&R Initiative",
-    "publisher": "Center for China and Globalization", "published_on": "2017-05-01", "language": "en"
+    "publisher": "Center for China and Globalization", "published_on": "2017-05", "language": "en"
 }))]
 pub struct ReportRequest {
     /// Required when creating; ignored when replacing.
@@ -64,7 +81,8 @@ pub struct ReportRequest {
     pub publisher: String,
     #[serde(default)]
     pub authors: Vec<String>,
-    pub published_on: Option<NaiveDate>,
+    /// As precise as the source: `2017`, `2017-05` or `2017-05-12`.
+    pub published_on: Option<String>,
     pub source_url: Option<String>,
     pub source_file: Option<String>,
     #[serde(default)]
