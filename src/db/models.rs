@@ -10,7 +10,7 @@ use crate::db::enums::{
 };
 use crate::db::schema::{
     api_tokens, comments, evidence, history_events, recommendations, refresh_tokens, reports,
-    team_memberships, teams, users,
+    targets, team_memberships, teams, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -179,8 +179,6 @@ pub struct Recommendation {
     pub source_ref: Option<String>,
     pub themes: Vec<String>,
     pub priority: Priority,
-    pub target: Option<String>,
-    pub target_year: Option<i32>,
     pub progress_percent: i16,
     pub progress_note: String,
     pub due_date: Option<NaiveDate>,
@@ -215,8 +213,6 @@ pub struct NewRecommendation {
     pub source_ref: Option<String>,
     pub themes: Vec<String>,
     pub priority: Priority,
-    pub target: Option<String>,
-    pub target_year: Option<i32>,
     pub due_date: Option<NaiveDate>,
     pub original_due_date: Option<NaiveDate>,
     pub web_title: Option<String>,
@@ -310,4 +306,22 @@ pub struct NewHistoryEvent {
     pub prev_hash: String,
     pub hash: String,
     pub key_id: Option<String>,
+}
+
+/// A measurable commitment inside an item.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = targets, check_for_backend(diesel::pg::Pg))]
+pub struct Target {
+    pub id: Uuid,
+    pub recommendation_id: Uuid,
+    pub ordinal: i32,
+    /// Verbatim from the source, e.g. "100,000 training sessions for partner countries".
+    pub text: String,
+    pub figure: Option<i64>,
+    pub unit: Option<String>,
+    pub due_date: Option<NaiveDate>,
+    /// How much of `figure` is reported done.
+    pub progress: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

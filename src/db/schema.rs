@@ -187,6 +187,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    targets (id) {
+        id -> Uuid,
+        recommendation_id -> Uuid,
+        ordinal -> Int4,
+        text -> Text,
+        figure -> Nullable<Int8>,
+        unit -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        progress -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     history_heads (recommendation_id) {
         recommendation_id -> Uuid,
         seq -> Int4,
@@ -259,8 +274,6 @@ diesel::table! {
         source_ref -> Nullable<Text>,
         themes -> Array<Text>,
         priority -> RecPriority,
-        target -> Nullable<Text>,
-        target_year -> Nullable<Int4>,
         progress_percent -> Int2,
         progress_note -> Text,
         due_date -> Nullable<Date>,
@@ -382,6 +395,7 @@ diesel::joinable!(recommendation_owners -> teams (team_id));
 diesel::joinable!(recommendation_owners -> users (user_id));
 diesel::joinable!(history_heads -> recommendations (recommendation_id));
 diesel::joinable!(recommendations -> reports (report_id));
+diesel::joinable!(targets -> recommendations (recommendation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(report_managers -> reports (report_id));
 diesel::joinable!(report_managers -> users (user_id));
@@ -406,6 +420,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     report_managers,
     reports,
+    targets,
     team_memberships,
     teams,
     users,

@@ -95,6 +95,16 @@ impl PartialDate {
         })
     }
 
+    /// The last day of the period: "by 2030" means by 2030-12-31.
+    pub fn last_day(&self) -> NaiveDate {
+        let next = match self.precision {
+            Precision::Day => return self.first_day,
+            Precision::Month => self.first_day.checked_add_months(chrono::Months::new(1)),
+            Precision::Year => self.first_day.checked_add_months(chrono::Months::new(12)),
+        };
+        next.and_then(|d| d.pred_opt()).unwrap_or(self.first_day)
+    }
+
     /// A stored date and precision; a missing or unknown precision reads as a whole day.
     pub fn stored(first_day: NaiveDate, precision: Option<&str>) -> Self {
         let precision = match precision {

@@ -16,6 +16,7 @@ pub mod reports;
 pub mod seed;
 pub mod stall;
 pub mod stats;
+pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;

@@ -121,6 +121,25 @@ pub fn sql_overdue() -> String {
     )
 }
 
+/// Target `t` is overdue: past its due date with its figure not reached, as SQL (today in UTC,
+/// as `domain::targets::overdue` sees it).
+pub fn sql_target_late() -> String {
+    format!(
+        "(t.due_date < DATE '{}' AND (t.figure IS NULL OR t.progress < t.figure))",
+        Utc::now().date_naive()
+    )
+}
+
+/// The earliest overdue target of the item, as `text (due YYYY-MM-DD)`, or NULL; as SQL.
+pub fn sql_overdue_target() -> String {
+    format!(
+        "(SELECT t.text || ' (due ' || t.due_date::text || ')' FROM targets t \
+          WHERE t.recommendation_id = recommendations.id AND {} \
+          ORDER BY t.due_date, t.ordinal LIMIT 1)",
+        sql_target_late()
+    )
+}
+
 /// Implemented with no accepted evidence left behind it (withdrawn, rejected or edited after
 /// the item was marked implemented), as SQL. Such an item is reported until a person acts.
 pub const SQL_LAPSED: &str = "(recommendations.status = 'implemented' \

@@ -25,6 +25,7 @@ use utoipa_actix_web::AppExt;
         (name = "recommendations", description = "Tracked items: list, read, edit, move through the workflow"),
         (name = "owners", description = "Users and teams owning an item"),
         (name = "evidence", description = "Evidence on items and its review"),
+        (name = "targets", description = "Measurable commitments inside items, with their own due dates and progress"),
         (name = "comments", description = "Comments on items"),
         (name = "history", description = "The append-only, hash-chained history of each item"),
         (name = "digests", description = "Email digests of stalled and overdue items, and snoozing"),

@@ -193,9 +193,18 @@ async fn every_csv_cell_that_looks_like_a_formula_is_kept_as_text() {
         &app,
         &manager,
         json!({"title": "=HYPERLINK(\"http://evil.example\")", "body": "  @SUM(A1)",
-               "themes": ["=cmd|' /C calc'!A0", "@sum"], "target": "+1 000 projects"}),
+               "themes": ["=cmd|' /C calc'!A0", "@sum"]}),
     )
     .await;
+    let target = app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{item}/targets"),
+            Some(&manager.access),
+            Some(json!({"text": "+1 000 projects"})),
+        )
+        .await;
+    assert_eq!(target.status, StatusCode::CREATED, "{}", target.text);
     let reply = app
         .call(
             "GET",
@@ -231,7 +240,7 @@ async fn every_csv_cell_that_looks_like_a_formula_is_kept_as_text() {
     assert_eq!(column("title"), "'=HYPERLINK(\"http://evil.example\")");
     assert_eq!(column("body"), "'  @SUM(A1)");
     assert_eq!(column("themes"), "'=cmd|' /c calc'!a0; @sum");
-    assert_eq!(column("target"), "'+1 000 projects");
+    assert_eq!(column("targets"), "'+1 000 projects");
     assert_eq!(column("id"), item);
 }
 

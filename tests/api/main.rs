@@ -20,3 +20,4 @@ mod schema;
 mod seeds;
 mod stats;
 mod tamper;
+mod targets;

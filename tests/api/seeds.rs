@@ -158,24 +158,51 @@ fn the_eight_actions_three_coordinations_and_nine_mechanisms_are_there() {
     for (key, _, _, _, body) in &seeded {
         assert_verbatim(key, body, &text);
     }
-    // The measurable commitment keeps its year as the target's; "by 2030" is not a deadline for
-    // the whole action, so the item has no due date.
-    let (target, year, due): (Option<String>, Option<i32>, Option<chrono::NaiveDate>) =
-        recommendations::table
-            .filter(recommendations::key.eq("wenyang-hq-bri/1.4"))
-            .select((
-                recommendations::target,
-                recommendations::target_year,
-                recommendations::due_date,
-            ))
-            .first(&mut conn)
-            .expect("action 4");
+    // The measurable commitments are targets, quoted from their action, each with its own due
+    // date: "by 2030" belongs to the training sessions, not to the whole action.
+    #[derive(QueryableByName)]
+    struct Target {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        key: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+        figure: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+        due_date: Option<chrono::NaiveDate>,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        body: String,
+    }
+    let targets: Vec<Target> = diesel::sql_query(
+        "SELECT r.key, t.text, t.figure, t.due_date, r.body FROM targets t \
+         JOIN recommendations r ON r.id = t.recommendation_id ORDER BY r.key, t.ordinal",
+    )
+    .load(&mut conn)
+    .expect("targets");
+    let found: Vec<(&str, Option<i64>, Option<String>)> = targets
+        .iter()
+        .map(|t| {
+            assert!(t.body.contains(&t.text), "{} quotes its item", t.key);
+            (t.key.as_str(), t.figure, t.due_date.map(|d| d.to_string()))
+        })
+        .collect();
     assert_eq!(
-        target.as_deref(),
-        Some("100,000 training sessions for partner countries")
+        found,
+        [
+            ("wenyang-hq-bri/1.3", Some(1000), None),
+            (
+                "wenyang-hq-bri/1.4",
+                Some(100_000),
+                Some("2030-12-31".to_owned())
+            ),
+        ]
     );
-    assert_eq!(year, Some(2030));
-    assert_eq!(due, None);
+    let action_due: Option<chrono::NaiveDate> = recommendations::table
+        .filter(recommendations::key.eq("wenyang-hq-bri/1.4"))
+        .select(recommendations::due_date)
+        .first(&mut conn)
+        .expect("action 4");
+    assert_eq!(action_due, None);
 }
 
 #[test]

@@ -91,6 +91,9 @@ fn reasons(row: &Qualifying, idle_days: i64) -> Vec<String> {
     {
         out.push(format!("overdue: it was due on {due}"));
     }
+    if let Some(target) = &row.overdue_target {
+        out.push(format!("target overdue: {target}"));
+    }
     if row.lapsed {
         out.push(
             "implemented, evidence withdrawn: no accepted evidence remains behind it".to_owned(),
@@ -108,6 +111,8 @@ fn reasons(row: &Qualifying, idle_days: i64) -> Vec<String> {
             format!("stalled {past} days past its rule")
         } else if row.overdue {
             "overdue".to_owned()
+        } else if row.overdue_target.is_some() {
+            "a target is overdue".to_owned()
         } else if row.lapsed {
             "implemented without accepted evidence".to_owned()
         } else {
@@ -252,6 +257,7 @@ mod tests {
             stalled,
             overdue,
             lapsed: false,
+            overdue_target: None,
             threshold_days: 45,
         }
     }

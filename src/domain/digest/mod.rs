@@ -53,6 +53,9 @@ pub struct Qualifying {
     /// Implemented, but its last accepted evidence was withdrawn, rejected or edited.
     #[diesel(sql_type = Bool)]
     pub lapsed: bool,
+    /// Its earliest overdue target, `text (due date)`.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub overdue_target: Option<String>,
     #[diesel(sql_type = Int4)]
     pub threshold_days: i32,
 }
@@ -84,6 +87,7 @@ pub fn select(
     let overdue = stall::sql_overdue();
     let threshold = stall::sql_threshold(rules);
     let lapsed = stall::SQL_LAPSED;
+    let overdue_target = stall::sql_overdue_target();
     let (audience_sql, frequency, user) = match audience {
         Audience::Frequency(f) => ("effective = $3", crate::db::enums::wire_name(f), None),
         Audience::User(id) => ("u.id = $4", String::new(), Some(id)),
@@ -96,12 +100,12 @@ pub fn select(
                    reports.key AS report_key, reports.title AS report_title,
                    {stalled} AS stalled, coalesce({overdue}, false) AS overdue,
                    {threshold} AS threshold_days,
-                   {lapsed} AS lapsed,
+                   {lapsed} AS lapsed, {overdue_target} AS overdue_target,
                    floor(extract(epoch FROM now() - recommendations.last_activity_at) / 86400)::int
                      - {threshold} AS days_past
             FROM recommendations JOIN reports ON reports.id = recommendations.report_id
             -- Plain predicates (no coalesce) so the indexes on last_activity_at and due_date apply.
-            WHERE {stalled} OR {overdue} OR {lapsed}
+            WHERE {stalled} OR {overdue} OR {lapsed} OR {overdue_target} IS NOT NULL
         ),
         owner AS (
             SELECT o.recommendation_id AS item_id, coalesce(o.user_id, tm.user_id) AS user_id
@@ -121,7 +125,8 @@ pub fn select(
             SELECT ow.item_id, ow.user_id, 0 AS step FROM owner ow WHERE ow.user_id IS NOT NULL
             UNION ALL
             SELECT m.item_id, m.user_id, 1 FROM manager m JOIN item i ON i.id = m.item_id
-            WHERE i.overdue OR i.lapsed OR (i.stalled AND i.days_past >= $1)
+            WHERE i.overdue OR i.lapsed OR i.overdue_target IS NOT NULL
+               OR (i.stalled AND i.days_past >= $1)
                OR NOT EXISTS (SELECT 1 FROM owner ow WHERE ow.item_id = i.id)
             UNION ALL
             SELECT i.id, u.id, 2 FROM item i CROSS JOIN users u
@@ -137,7 +142,7 @@ pub fn select(
                u.id AS recipient_id, u.email AS recipient_email, u.display_name AS recipient_name,
                p.step, i.id AS item_id, i.key, i.title, i.status, i.report_key, i.report_title,
                i.due_date, i.last_activity_at, i.status_changed_at, i.stalled, i.overdue,
-               i.lapsed, i.threshold_days
+               i.lapsed, i.overdue_target, i.threshold_days
         FROM pair p
         JOIN item i ON i.id = p.item_id
         JOIN recipient u ON u.id = p.user_id

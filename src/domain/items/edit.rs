@@ -32,8 +32,6 @@ pub struct NewItem {
     pub source_ref: Option<String>,
     pub themes: Vec<String>,
     pub priority: Priority,
-    pub target: Option<String>,
-    pub target_year: Option<i32>,
     pub due_date: Option<NaiveDate>,
 }
 
@@ -97,16 +95,6 @@ pub fn clean_themes(themes: Vec<String>) -> Result<Vec<String>> {
     Ok(clean)
 }
 
-fn check_target_year(year: Option<i32>) -> Result<()> {
-    if year.is_some_and(|y| !(1900..=2200).contains(&y)) {
-        return Err(Error::invalid(
-            "target_year",
-            "must be between 1900 and 2200",
-        ));
-    }
-    Ok(())
-}
-
 /// Creates an item; `author` is recorded in its history.
 pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<Uuid> {
     let report = reports::get(conn, item.report_id).map_err(|e| match e {
@@ -134,7 +122,6 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
     let title = check_title(&item.title)?;
     check_body(&item.body)?;
     dates::optional("due_date", item.due_date)?;
-    check_target_year(item.target_year)?;
     let themes = clean_themes(item.themes)?;
     let ordinal = match item.ordinal {
         Some(n) if (1..=MAX_ORDINAL).contains(&n) => n,
@@ -186,8 +173,6 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
         source_ref: item.source_ref,
         themes,
         priority: item.priority,
-        target: item.target.filter(|t| !t.trim().is_empty()),
-        target_year: item.target_year,
         due_date: item.due_date,
         original_due_date: item.due_date,
         web_title: item.web_title,
@@ -227,8 +212,6 @@ pub struct ItemChanges {
     pub body: Option<String>,
     pub themes: Option<Vec<String>>,
     pub priority: Option<Priority>,
-    pub target: Option<Option<String>>,
-    pub target_year: Option<Option<i32>>,
     pub due_date: Option<Option<NaiveDate>>,
     /// Required when an existing due date is moved or cleared.
     pub due_date_reason: Option<String>,
@@ -243,8 +226,6 @@ impl ItemChanges {
             && self.body.is_none()
             && self.themes.is_none()
             && self.priority.is_none()
-            && self.target.is_none()
-            && self.target_year.is_none()
             && self.due_date.is_none()
     }
 }
@@ -308,28 +289,6 @@ pub fn update(
             "priority",
             json!(rec.priority),
             json!(priority),
-        ));
-    }
-    if let Some(value) = changes.target {
-        let value = value.filter(|t| !t.trim().is_empty());
-        if value != rec.target {
-            diesel::update(target)
-                .set(recommendations::target.eq(&value))
-                .execute(conn)?;
-            log.push(Change::new("field_changed").field("target", json!(rec.target), json!(value)));
-        }
-    }
-    if let Some(year) = changes.target_year
-        && year != rec.target_year
-    {
-        check_target_year(year)?;
-        diesel::update(target)
-            .set(recommendations::target_year.eq(year))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field(
-            "target_year",
-            json!(rec.target_year),
-            json!(year),
         ));
     }
     if let Some(due) = changes.due_date

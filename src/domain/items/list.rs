@@ -332,6 +332,8 @@ pub struct ExportRow {
     pub rec: Recommendation,
     pub report_key: String,
     pub owners: String,
+    /// Its targets, `text (due YYYY-MM-DD)`, joined by `; `.
+    pub targets: String,
     pub assessment: stall::Assessment,
 }
 
@@ -339,6 +341,10 @@ const OWNER_NAMES: &str = "(SELECT coalesce(string_agg(coalesce(u.display_name, 
      ORDER BY o.kind, coalesce(u.display_name, t.name)), '') \
      FROM recommendation_owners o LEFT JOIN users u ON u.id = o.user_id \
      LEFT JOIN teams t ON t.id = o.team_id WHERE o.recommendation_id = recommendations.id)";
+
+const TARGET_TEXTS: &str = "(SELECT coalesce(string_agg(t.text \
+     || coalesce(' (due ' || t.due_date::text || ')', ''), '; ' ORDER BY t.ordinal), '') \
+     FROM targets t WHERE t.recommendation_id = recommendations.id)";
 
 /// Every item matching `filter`, in `sort` order, handed to `each` as PostgreSQL sends it: one
 /// statement whatever the size, and never more than one row in memory. Stops early when
@@ -356,10 +362,13 @@ pub fn export(
             Recommendation::as_select(),
             sql::<Text>(REPORT_KEY),
             sql::<Text>(OWNER_NAMES),
+            sql::<Text>(TARGET_TEXTS),
         ))
-        .load_iter::<(Recommendation, String, String), diesel::pg::PgRowByRowLoadingMode>(conn)?;
+        .load_iter::<(Recommendation, String, String, String), diesel::pg::PgRowByRowLoadingMode>(
+            conn,
+        )?;
     for row in rows {
-        let (rec, report_key, owners) = row?;
+        let (rec, report_key, owners, targets) = row?;
         let assessment = stall::assess(
             rules,
             stall::Facts {
@@ -375,6 +384,7 @@ pub fn export(
             rec,
             report_key,
             owners,
+            targets,
             assessment,
         });
         if !more {

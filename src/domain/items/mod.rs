@@ -91,6 +91,15 @@ pub fn authorize(
     }))
 }
 
+/// Refuses (404) unless `id` is an item.
+pub fn must_exist(conn: &mut PgConnection, id: Uuid) -> Result<()> {
+    recommendations::table
+        .find(id)
+        .select(recommendations::id)
+        .first::<Uuid>(conn)?;
+    Ok(())
+}
+
 /// Locks the item's row for the rest of the transaction, so changes to one item serialise.
 pub fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Recommendation> {
     Ok(recommendations::table

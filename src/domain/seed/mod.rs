@@ -39,6 +39,22 @@ pub struct ReportFile {
     pub recommendations: Vec<SeedRecommendation>,
     #[serde(default)]
     pub evidence: Vec<SeedEvidence>,
+    #[serde(default)]
+    pub targets: Vec<SeedTarget>,
+}
+
+/// A measurable commitment inside a recommendation, quoted from its body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTarget {
+    pub recommendation: String,
+    pub ordinal: i32,
+    /// Verbatim from the recommendation's body.
+    pub text: String,
+    pub figure: Option<i64>,
+    pub unit: Option<String>,
+    /// As precise as the source (`2030` for "by 2030"): due at the end of that period.
+    pub due: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,8 +92,6 @@ pub struct SeedRecommendation {
     /// Where `body` is in the report's first source file: `text[start..end]` (in characters),
     /// equal to the body once runs of whitespace are folded.
     pub source_range: [usize; 2],
-    pub target: Option<String>,
-    pub target_year: Option<i32>,
     pub due_date: Option<NaiveDate>,
     pub body: String,
 }
@@ -288,6 +302,9 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
         }
     }
     summary.evidence_created += evidence::load(conn, report, &file.evidence)?;
+    for target in &file.targets {
+        load_target(conn, target)?;
+    }
     Ok(())
 }
 
@@ -328,8 +345,6 @@ fn load_recommendation(
                 source_ref: Some(seed.source_ref.clone()),
                 themes: seed.themes.clone(),
                 priority: Default::default(),
-                target: seed.target.clone(),
-                target_year: seed.target_year,
                 due_date: seed.due_date,
             },
             Author::SYSTEM,
@@ -383,20 +398,6 @@ fn load_recommendation(
             json!(seed.source_ref),
         ));
     }
-    let target_differs = rec.target != seed.target || rec.target_year != seed.target_year;
-    if seed_owns("target", target_differs) && seed_owns("target_year", target_differs) {
-        diesel::update(target)
-            .set((
-                recommendations::target.eq(&seed.target),
-                recommendations::target_year.eq(seed.target_year),
-            ))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field(
-            "target",
-            json!([rec.target, rec.target_year]),
-            json!([seed.target, seed.target_year]),
-        ));
-    }
     if seed_owns("web_title", rec.web_title != seed.web_title) {
         diesel::update(target)
             .set(recommendations::web_title.eq(&seed.web_title))
@@ -429,6 +430,54 @@ fn load_recommendation(
     history::append(conn, id, Author::SYSTEM, log)?;
     items::touch(conn, id, Author::SYSTEM)?;
     summary.items_updated += 1;
+    Ok(())
+}
+
+/// Adds a seeded target, or brings its definition in line with the file (its progress is the
+/// people's, never the seed's).
+fn load_target(conn: &mut PgConnection, seed: &SeedTarget) -> Result<()> {
+    use crate::db::models::Target;
+    use crate::db::schema::targets;
+    use crate::domain::targets::{self as rules, TargetInput};
+    let item = item_id(conn, &seed.recommendation)?.ok_or_else(|| {
+        Error::invalid(
+            "recommendation",
+            format!("{} does not exist", seed.recommendation),
+        )
+    })?;
+    let due_date = seed
+        .due
+        .as_deref()
+        .map(|d| crate::domain::dates::PartialDate::parse("due", d).map(|p| p.last_day()))
+        .transpose()?;
+    let input = TargetInput {
+        text: seed.text.clone(),
+        figure: seed.figure,
+        unit: seed.unit.clone(),
+        due_date,
+    };
+    let existing: Option<Target> = targets::table
+        .filter(targets::recommendation_id.eq(item))
+        .filter(targets::ordinal.eq(seed.ordinal))
+        .select(Target::as_select())
+        .first(conn)
+        .optional()?;
+    match existing {
+        None => {
+            rules::add(conn, item, Some(seed.ordinal), input, Author::SYSTEM)?;
+        }
+        Some(current) => {
+            let now = TargetInput {
+                text: current.text.clone(),
+                figure: current.figure,
+                unit: current.unit.clone(),
+                due_date: current.due_date,
+            };
+            if now != input {
+                rules::redefine(conn, &current, input)?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -39,7 +39,7 @@ pub struct OldestStalled {
     "total": 55, "by_status": {"not_started": 31, "in_progress": 20, "partially_implemented": 4,
     "implemented": 0, "blocked": 0, "not_implemented": 0, "superseded": 0},
     "awaiting_response": 31, "stalled": 12, "overdue": 1, "implemented_share": 0.0,
-    "evidence_pending_review": 2,
+    "evidence_pending_review": 2, "targets_overdue": 1,
     "oldest_stalled": {"id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/03",
     "title": "Improving the top-level design", "last_activity_at": "2026-08-01T09:00:00Z"}
 }))]
@@ -54,6 +54,8 @@ pub struct Counts {
     pub implemented_share: f64,
     /// Evidence on these items that nobody has reviewed yet.
     pub evidence_pending_review: i64,
+    /// Targets of these items past their due date with their figure not reached.
+    pub targets_overdue: i64,
     pub oldest_stalled: Option<OldestStalled>,
 }
 
@@ -65,7 +67,7 @@ pub struct Counts {
     "by_status": {"not_started": 10, "in_progress": 7, "partially_implemented": 3,
     "implemented": 0, "blocked": 0, "not_implemented": 0, "superseded": 0},
     "awaiting_response": 10, "stalled": 2, "overdue": 0, "implemented_share": 0.0,
-    "evidence_pending_review": 1,
+    "evidence_pending_review": 1, "targets_overdue": 0,
     "oldest_stalled": {"id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/03",
     "title": "Improving the top-level design", "last_activity_at": "2026-08-01T09:00:00Z"}
 }))]
@@ -126,6 +128,8 @@ struct Row {
     overdue: i64,
     #[diesel(sql_type = BigInt)]
     evidence_pending: i64,
+    #[diesel(sql_type = BigInt)]
+    targets_overdue: i64,
     #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
     oldest_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -176,6 +180,7 @@ impl From<Row> for Group {
                 overdue: r.overdue,
                 implemented_share,
                 evidence_pending_review: r.evidence_pending,
+                targets_overdue: r.targets_overdue,
                 oldest_stalled,
             },
         }
@@ -217,12 +222,15 @@ pub fn summary(conn: &mut PgConnection, scope: &Scope, rules: &StallRules) -> Re
            'all'::text AS group_kind, c.*, \
            (SELECT count(*) FROM evidence WHERE evidence.verification = 'pending' \
               {evidence_scope}) AS evidence_pending, \
+           (SELECT count(*) FROM targets t WHERE {late} AND t.recommendation_id IN \
+              (SELECT recommendations.id FROM recommendations WHERE {cond})) AS targets_overdue, \
            o.id AS oldest_id, o.key AS oldest_key, o.title AS oldest_title, \
            o.last_activity_at AS oldest_last_activity_at \
          FROM (SELECT {aggregates} FROM recommendations WHERE {cond}) c \
          LEFT JOIN LATERAL (SELECT id, key, title, last_activity_at FROM recommendations \
            WHERE {cond} AND {stalled} ORDER BY last_activity_at, id LIMIT 1) o ON TRUE",
         aggregates = aggregates("recommendations.", &stalled, &stall::sql_overdue()),
+        late = stall::sql_target_late(),
     );
     let row: Row = condition.query(sql).get_result(conn)?;
     Ok(Group::from(row).counts)
@@ -279,16 +287,22 @@ pub fn grouped(
          pending AS ( \
            SELECT g.group_key, count(*) AS n FROM g JOIN evidence \
              ON evidence.recommendation_id = g.id AND evidence.verification = 'pending' \
-           GROUP BY g.group_key) \
+           GROUP BY g.group_key), \
+         late AS ( \
+           SELECT g.group_key, count(*) AS n FROM g JOIN targets t \
+             ON t.recommendation_id = g.id AND {late} GROUP BY g.group_key) \
          SELECT counts.*, coalesce(pending.n, 0) AS evidence_pending, \
+           coalesce(late.n, 0) AS targets_overdue, \
            oldest.id AS oldest_id, oldest.key AS oldest_key, oldest.title AS oldest_title, \
            oldest.last_activity_at AS oldest_last_activity_at \
          FROM counts LEFT JOIN oldest USING (group_key) LEFT JOIN pending USING (group_key) \
+           LEFT JOIN late USING (group_key) \
          ORDER BY counts.label, counts.group_key",
         stalled = stall::sql_stalled(rules),
         overdue = stall::sql_overdue(),
         cond = condition.sql,
         aggregates = aggregates("", "is_stalled", "is_overdue"),
+        late = stall::sql_target_late(),
     );
     let rows: Vec<Row> = condition.query(sql).load(conn)?;
     Ok(rows.into_iter().map(Group::from).collect())

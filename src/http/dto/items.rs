@@ -62,9 +62,6 @@ pub struct RecommendationResponse {
     pub source_ref: Option<String>,
     pub themes: Vec<String>,
     pub priority: Priority,
-    /// A measurable commitment, if the source names one.
-    pub target: Option<String>,
-    pub target_year: Option<i32>,
     pub progress_percent: i16,
     pub progress_note: String,
     pub due_date: Option<NaiveDate>,
@@ -114,8 +111,6 @@ impl From<Item> for RecommendationResponse {
             web_title: r.web_title,
             themes: r.themes,
             priority: r.priority,
-            target: r.target,
-            target_year: r.target_year,
             progress_percent: r.progress_percent,
             progress_note: r.progress_note,
             due_date: r.due_date,
@@ -209,8 +204,6 @@ pub struct CreateRecommendationRequest {
     pub themes: Vec<String>,
     #[serde(default)]
     pub priority: Priority,
-    pub target: Option<String>,
-    pub target_year: Option<i32>,
     pub due_date: Option<NaiveDate>,
 }
 
@@ -224,12 +217,6 @@ pub struct UpdateRecommendationRequest {
     pub body: Option<String>,
     pub themes: Option<Vec<String>>,
     pub priority: Option<Priority>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub target: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
-    pub target_year: Option<Option<i32>>,
     /// Setting the first due date needs no reason; moving or clearing it does.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]

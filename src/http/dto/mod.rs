@@ -4,6 +4,7 @@ pub mod auth;
 pub mod integrity;
 pub mod items;
 pub mod reports;
+pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;

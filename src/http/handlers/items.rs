@@ -342,8 +342,6 @@ pub async fn create_recommendation(
         source_ref: body.source_ref,
         themes: body.themes,
         priority: body.priority,
-        target: body.target,
-        target_year: body.target_year,
         due_date: body.due_date,
     };
     Ok(change_and_respond(
@@ -386,8 +384,6 @@ pub async fn update_recommendation(
         body: body.body,
         themes: body.themes,
         priority: body.priority,
-        target: body.target,
-        target_year: body.target_year,
         due_date: body.due_date,
         due_date_reason: body.due_date_reason,
         progress_percent: body.progress_percent,

@@ -10,6 +10,7 @@ pub mod items;
 pub mod owners;
 pub mod reports;
 pub mod stats;
+pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;
@@ -67,6 +68,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(evidence::update_evidence)
                 .service(evidence::delete_evidence)
                 .service(evidence::create_evidence_review)
+                .service(targets::list_targets)
+                .service(targets::create_target)
+                .service(targets::update_target)
                 .service(history::create_comment)
                 .service(history::list_comments)
                 .service(history::list_history)
