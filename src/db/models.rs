@@ -198,6 +198,8 @@ pub struct Recommendation {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub web_title: Option<String>,
+    /// Where a seeded body is in its source: `{"file", "start", "end", "sha256"}`.
+    pub provenance: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -216,6 +218,7 @@ pub struct NewRecommendation {
     pub due_date: Option<NaiveDate>,
     pub original_due_date: Option<NaiveDate>,
     pub web_title: Option<String>,
+    pub provenance: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -241,6 +244,8 @@ pub struct Evidence {
     pub editors: Vec<Uuid>,
     pub relevance: Relevance,
     pub seed_key: Option<String>,
+    /// Where a seeded excerpt is in its source: `{"file", "start", "end", "sha256"}`.
+    pub provenance: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -161,6 +161,7 @@ diesel::table! {
         editors -> Array<Uuid>,
         relevance -> EvidenceRelevance,
         seed_key -> Nullable<Text>,
+        provenance -> Nullable<Jsonb>,
     }
 }
 
@@ -294,6 +295,7 @@ diesel::table! {
         version -> Int4,
         search -> Nullable<Tsvector>,
         web_title -> Nullable<Text>,
+        provenance -> Nullable<Jsonb>,
     }
 }
 

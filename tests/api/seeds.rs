@@ -39,6 +39,11 @@ fn items(
 }
 
 /// `text` with every run of whitespace (line breaks included) folded to one space.
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
 fn folded(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -257,6 +262,7 @@ fn every_seeded_text_is_found_at_its_recorded_place_in_its_source() {
             assert!(start <= end && end <= text.len(), "{}: range", rec.key);
             let quoted: String = text[start..end].iter().collect();
             assert_eq!(folded(&quoted), folded(&rec.body), "{name} {}", rec.key);
+            assert_eq!(sha256(&quoted), rec.source_sha256, "{name} {}", rec.key);
             checked += 1;
         }
         for link in &file.evidence {
@@ -265,6 +271,7 @@ fn every_seeded_text_is_found_at_its_recorded_place_in_its_source() {
             assert!(start < end && end <= text.len(), "{}: range", link.key);
             let quoted: String = text[start..end].iter().collect();
             assert_eq!(quoted, link.excerpt, "{name} {}", link.key);
+            assert_eq!(sha256(&quoted), link.source_sha256, "{name} {}", link.key);
             checked += 1;
         }
     }
@@ -590,6 +597,48 @@ async fn dates_are_as_precise_as_their_source() {
         serde_json::Value::Null,
         "the lecture is undated"
     );
+
+    // Every seeded text says exactly where it is, checkable with the source alone.
+    let found = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?q=standing%20committee",
+            Some(&viewer.access),
+            None,
+        )
+        .await;
+    let item = &found.body["items"][0];
+    assert_eq!(item["key"], "ccg-2017/02");
+    let provenance = &item["provenance"];
+    assert_eq!(provenance["file"], "001_12b2e1b71ed96538.txt");
+    let quote = |p: &serde_json::Value| -> String {
+        let text: Vec<char> = source(p["file"].as_str().expect("file")).chars().collect();
+        let start = usize::try_from(p["start"].as_u64().expect("start")).expect("usize");
+        let end = usize::try_from(p["end"].as_u64().expect("end")).expect("usize");
+        text[start..end].iter().collect()
+    };
+    let quoted = quote(provenance);
+    assert_eq!(
+        folded(&quoted),
+        folded(item["body"].as_str().expect("body"))
+    );
+    assert_eq!(provenance["sha256"], sha256(&quoted));
+    let links = app
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/recommendations/{}/evidence",
+                item["id"].as_str().expect("id")
+            ),
+            Some(&viewer.access),
+            None,
+        )
+        .await;
+    for link in links.body.as_array().expect("links") {
+        let quoted = quote(&link["provenance"]);
+        assert_eq!(quoted, link["excerpt"].as_str().expect("excerpt"));
+        assert_eq!(link["provenance"]["sha256"], sha256(&quoted));
+    }
 
     let manager = app.user(recotrack::db::enums::Role::Manager).await;
     let made = app

@@ -28,6 +28,8 @@ pub struct NewItem {
     pub title: String,
     /// The same point's wording in another edition of the source.
     pub web_title: Option<String>,
+    /// Where a seeded body is in its source (see `domain::provenance`).
+    pub provenance: Option<serde_json::Value>,
     pub body: String,
     pub source_ref: Option<String>,
     pub themes: Vec<String>,
@@ -176,6 +178,7 @@ pub fn create(conn: &mut PgConnection, item: NewItem, author: Author) -> Result<
         due_date: item.due_date,
         original_due_date: item.due_date,
         web_title: item.web_title,
+        provenance: item.provenance,
     };
     diesel::insert_into(recommendations::table)
         .values(&row)

@@ -50,6 +50,16 @@ fn source_of(link: &SeedEvidence) -> String {
     format!("{} [{}]", link.source, link.source_file)
 }
 
+fn provenance_of(link: &SeedEvidence) -> serde_json::Value {
+    crate::domain::provenance::Provenance {
+        file: link.source_file.clone(),
+        start: link.source_range[0],
+        end: link.source_range[1],
+        sha256: link.source_sha256.clone(),
+    }
+    .to_json()
+}
+
 fn load_one(conn: &mut PgConnection, link: &SeedEvidence) -> Result<bool> {
     let item = item_id(conn, &link.recommendation)?.ok_or_else(|| {
         Error::invalid(
@@ -156,6 +166,7 @@ fn insert(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Result<()
             evidence::rationale.eq(&link.rationale),
             evidence::relevance.eq(link.relevance),
             evidence::seed_key.eq(&link.key),
+            evidence::provenance.eq(provenance_of(link)),
         ))
         .execute(conn)?;
     let mut log = vec![Change::new("evidence_added").after(json!({
@@ -215,6 +226,14 @@ fn update(conn: &mut PgConnection, id: Uuid, item: Uuid, link: &SeedEvidence) ->
         || observed_on != link.observed_on
         || relevance != link.relevance;
     let self_accepted = verification != Verification::Pending && reviewer.is_none();
+    // Where the excerpt is in its source is the seed's to say, and no verdict depends on it.
+    diesel::update(
+        evidence::table
+            .find(id)
+            .filter(evidence::provenance.is_distinct_from(provenance_of(link))),
+    )
+    .set(evidence::provenance.eq(provenance_of(link)))
+    .execute(conn)?;
     if !changed && !self_accepted {
         return Ok(());
     }

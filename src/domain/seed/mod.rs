@@ -92,6 +92,9 @@ pub struct SeedRecommendation {
     /// Where `body` is in the report's first source file: `text[start..end]` (in characters),
     /// equal to the body once runs of whitespace are folded.
     pub source_range: [usize; 2],
+    /// SHA-256 (hex) of the UTF-8 text at `source_range`, so a copy of the source can be checked
+    /// without this program.
+    pub source_sha256: String,
     pub due_date: Option<NaiveDate>,
     pub body: String,
 }
@@ -111,6 +114,8 @@ pub struct SeedEvidence {
     pub source_file: String,
     /// Where `excerpt` is in `source_file`: exactly `text[start..end]` (in characters).
     pub source_range: [usize; 2],
+    /// SHA-256 (hex) of the excerpt's UTF-8 text.
+    pub source_sha256: String,
     pub observed_on: Option<NaiveDate>,
     /// What the excerpt does and does not show about the recommendation.
     pub rationale: String,
@@ -294,7 +299,7 @@ fn load_report(conn: &mut PgConnection, file: &ReportFile, summary: &mut Summary
         }
     };
     for rec in &file.recommendations {
-        load_recommendation(conn, report, rec, summary)?;
+        load_recommendation(conn, report, rec, provenance_of(file, rec), summary)?;
     }
     for rec in &file.recommendations {
         if let Some(id) = item_id(conn, &rec.key)? {
@@ -320,6 +325,7 @@ fn load_recommendation(
     conn: &mut PgConnection,
     report: Uuid,
     seed: &SeedRecommendation,
+    provenance: serde_json::Value,
     summary: &mut Summary,
 ) -> Result<()> {
     let parent_id = match &seed.parent {
@@ -341,6 +347,7 @@ fn load_recommendation(
                 parent_id,
                 title: seed.title.clone(),
                 web_title: seed.web_title.clone(),
+                provenance: Some(provenance),
                 body: seed.body.clone(),
                 source_ref: Some(seed.source_ref.clone()),
                 themes: seed.themes.clone(),
@@ -398,6 +405,16 @@ fn load_recommendation(
             json!(seed.source_ref),
         ));
     }
+    if rec.provenance.as_ref() != Some(&provenance) {
+        diesel::update(target)
+            .set(recommendations::provenance.eq(&provenance))
+            .execute(conn)?;
+        log.push(Change::new("field_changed").field(
+            "provenance",
+            json!(rec.provenance),
+            provenance,
+        ));
+    }
     if seed_owns("web_title", rec.web_title != seed.web_title) {
         diesel::update(target)
             .set(recommendations::web_title.eq(&seed.web_title))
@@ -431,6 +448,22 @@ fn load_recommendation(
     items::touch(conn, id, Author::SYSTEM)?;
     summary.items_updated += 1;
     Ok(())
+}
+
+/// The provenance of a seeded recommendation's body.
+fn provenance_of(file: &ReportFile, seed: &SeedRecommendation) -> serde_json::Value {
+    crate::domain::provenance::Provenance {
+        file: file
+            .report
+            .source_files
+            .first()
+            .cloned()
+            .unwrap_or_default(),
+        start: seed.source_range[0],
+        end: seed.source_range[1],
+        sha256: seed.source_sha256.clone(),
+    }
+    .to_json()
 }
 
 /// Adds a seeded target, or brings its definition in line with the file (its progress is the

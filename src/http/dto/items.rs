@@ -10,6 +10,7 @@ use crate::db::enums::{
 };
 use crate::db::models::{Comment, Evidence, HistoryEvent};
 use crate::domain::items::{Item, Owner};
+use crate::domain::provenance::Provenance;
 use crate::domain::workflow::Axis;
 
 /// An owner of an item: a user or a team.
@@ -60,6 +61,8 @@ pub struct RecommendationResponse {
     pub body: String,
     /// Where in the source document the text comes from.
     pub source_ref: Option<String>,
+    /// For seeded text, exactly where: the passage's character range and SHA-256.
+    pub provenance: Option<Provenance>,
     pub themes: Vec<String>,
     pub priority: Priority,
     pub progress_percent: i16,
@@ -108,6 +111,7 @@ impl From<Item> for RecommendationResponse {
             title: r.title,
             body: r.body,
             source_ref: r.source_ref,
+            provenance: Provenance::from_json(r.provenance.as_ref()),
             web_title: r.web_title,
             themes: r.themes,
             priority: r.priority,
@@ -274,6 +278,8 @@ pub struct EvidenceResponse {
     /// What it shows: `shows_implementation`, `shows_progress`, or `context` (background, which
     /// never makes the item's evidence `verified`).
     pub relevance: Relevance,
+    /// For seeded evidence, exactly where the excerpt is in its source.
+    pub provenance: Option<Provenance>,
 }
 
 impl From<Evidence> for EvidenceResponse {
@@ -297,6 +303,7 @@ impl From<Evidence> for EvidenceResponse {
             version: e.version,
             editors: e.editors,
             relevance: e.relevance,
+            provenance: Provenance::from_json(e.provenance.as_ref()),
         }
     }
 }

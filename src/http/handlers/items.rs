@@ -333,6 +333,7 @@ pub async fn create_recommendation(
     let author = Author::from(&caller.0);
     let item = NewItem {
         web_title: None,
+        provenance: None,
         report_id: body.report_id,
         key: body.key,
         ordinal: body.ordinal,

@@ -1,0 +1,2 @@
+ALTER TABLE evidence DROP COLUMN provenance;
+ALTER TABLE recommendations DROP COLUMN provenance;
