@@ -675,3 +675,43 @@ async fn dates_are_as_precise_as_their_source() {
     );
     assert_eq!(bad.body["field"], "published_on");
 }
+
+#[actix_web::test]
+async fn each_item_says_what_its_sources_show_and_no_more() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    load(&mut conn);
+    let viewer = app.user(recotrack::db::enums::Role::Viewer).await;
+    let listed = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?limit=200",
+            Some(&viewer.access),
+            None,
+        )
+        .await;
+    let assessment = |key: &str| {
+        listed.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["key"] == key)
+            .map(|i| {
+                i["source_assessment"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .expect(key)
+    };
+    assert_eq!(assessment("ccg-2017/03"), "no evidence linked");
+    assert_eq!(
+        assessment("ccg-2017/02"),
+        "only background: no linked source shows it being done"
+    );
+    assert_eq!(
+        assessment("ccg-2017/11"),
+        "progress reported by The Belt and Road Initiative Progress, Contributions and Prospects \
+         (Belt and Road Portal, 22 Apr 2019) [002_45cbd3a920c2f8b3.txt], not independently verified"
+    );
+}

@@ -309,14 +309,21 @@ pub fn list(
     if let Some(cursor) = cursor {
         query = after_cursor(query, sort, cursor)?;
     }
-    let mut rows: Vec<(Recommendation, String)> = ordered(query, sort)
-        .select((Recommendation::as_select(), sql::<Text>(REPORT_KEY)))
+    let mut rows: Vec<super::ItemRow> = ordered(query, sort)
+        .select((
+            Recommendation::as_select(),
+            sql::<Text>(REPORT_KEY),
+            sql::<Text>(super::SQL_SOURCE_ASSESSMENT),
+        ))
         .limit(limit + 1)
         .load(conn)?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_cursor = more
-        .then(|| rows.last().map(|(rec, _)| cursor_after(rec, sort).encode()))
+        .then(|| {
+            rows.last()
+                .map(|(rec, _, _)| cursor_after(rec, sort).encode())
+        })
         .flatten();
     Ok(Page {
         items: assemble(conn, rows, rules)?,

@@ -38,6 +38,8 @@ pub struct Item {
     pub report_key: String,
     pub owners: Vec<Owner>,
     pub assessment: Assessment,
+    /// What the evidence on it shows, in words (see [`SQL_SOURCE_ASSESSMENT`]).
+    pub source_assessment: String,
 }
 
 /// What a change needs the caller to be.
@@ -194,18 +196,36 @@ pub fn owners_of(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, 
     Ok(map)
 }
 
+/// What the evidence on an item shows, in words, derived in the item's own statement: the
+/// product states what its sources support, never more (see `docs/SOURCES.md`).
+pub const SQL_SOURCE_ASSESSMENT: &str = "(SELECT CASE \
+     WHEN bool_or(e.verification = 'accepted' AND e.relevance = 'shows_implementation') \
+       THEN 'implementation shown by evidence a reviewer accepted' \
+     WHEN bool_or(e.verification = 'accepted' AND e.relevance = 'shows_progress') \
+       THEN 'progress shown by evidence a reviewer accepted' \
+     WHEN bool_or(e.verification = 'pending' AND e.relevance <> 'context') \
+       THEN 'progress reported by ' || string_agg(DISTINCT e.source, '; ') FILTER \
+            (WHERE e.verification = 'pending' AND e.relevance <> 'context') \
+            || ', not independently verified' \
+     WHEN count(*) > 0 THEN 'only background: no linked source shows it being done' \
+     ELSE 'no evidence linked' END \
+   FROM evidence e WHERE e.recommendation_id = recommendations.id)";
+
+/// A row as items are read: the item, its report's key, its source assessment.
+pub type ItemRow = (Recommendation, String, String);
+
 /// Builds API items from rows, loading all their owners at once.
 pub fn assemble(
     conn: &mut PgConnection,
-    rows: Vec<(Recommendation, String)>,
+    rows: Vec<ItemRow>,
     rules: &StallRules,
 ) -> Result<Vec<Item>> {
-    let ids: Vec<Uuid> = rows.iter().map(|(rec, _)| rec.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|(rec, _, _)| rec.id).collect();
     let mut owners = owners_of(conn, &ids)?;
     let now = Utc::now();
     Ok(rows
         .into_iter()
-        .map(|(rec, report_key)| {
+        .map(|(rec, report_key, source_assessment)| {
             let assessment = stall::assess(
                 rules,
                 Facts {
@@ -222,6 +242,7 @@ pub fn assemble(
                 rec,
                 report_key,
                 assessment,
+                source_assessment,
             }
         })
         .collect())
@@ -229,10 +250,14 @@ pub fn assemble(
 
 /// One item.
 pub fn get(conn: &mut PgConnection, id: Uuid, rules: &StallRules) -> Result<Item> {
-    let row: (Recommendation, String) = recommendations::table
+    let row: ItemRow = recommendations::table
         .inner_join(reports::table)
         .filter(recommendations::id.eq(id))
-        .select((Recommendation::as_select(), reports::key))
+        .select((
+            Recommendation::as_select(),
+            reports::key,
+            diesel::dsl::sql::<diesel::sql_types::Text>(SQL_SOURCE_ASSESSMENT),
+        ))
         .first(conn)?;
     assemble(conn, vec![row], rules)?
         .pop()

@@ -63,6 +63,9 @@ pub struct RecommendationResponse {
     pub source_ref: Option<String>,
     /// For seeded text, exactly where: the passage's character range and SHA-256.
     pub provenance: Option<Provenance>,
+    /// What the evidence on it shows, in words, e.g. "progress reported by ..., not
+    /// independently verified": derived, never more than the evidence supports.
+    pub source_assessment: String,
     pub themes: Vec<String>,
     pub priority: Priority,
     pub progress_percent: i16,
@@ -112,6 +115,7 @@ impl From<Item> for RecommendationResponse {
             body: r.body,
             source_ref: r.source_ref,
             provenance: Provenance::from_json(r.provenance.as_ref()),
+            source_assessment: item.source_assessment,
             web_title: r.web_title,
             themes: r.themes,
             priority: r.priority,
