@@ -101,12 +101,26 @@ def main():
                     {"report_id": report, "title": f"Item {n}", "body": "Text " * 40}, token)
 
         def read(stop, latencies, errors):
+            # One kept-alive connection, as a dashboard keeps it; reconnect if it breaks.
+            conn = None
+            headers = {"authorization": "Bearer " + token}
             while not stop.is_set():
                 started = time.perf_counter()
-                status, _ = request(port, "GET", "/api/v1/recommendations?limit=10", token=token)
+                try:
+                    if conn is None:
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    conn.request("GET", "/api/v1/recommendations?limit=10", headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    status = response.status
+                except OSError as e:
+                    status = type(e).__name__
+                    conn = None
                 latencies.append((time.perf_counter() - started) * 1000)
                 if status != 200:
                     errors.append(status)
+            if conn is not None:
+                conn.close()
 
         def flood(stop, answers, worker):
             n = 0

@@ -323,7 +323,9 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
     let auth = Arc::new(AuthState {
         keys,
         limits: LoginLimits::from_settings(auth),
-        gate: crate::domain::auth::passwords::HashGate::for_this_machine(),
+        gate: crate::domain::auth::passwords::HashGate::for_this_machine(
+            settings.auth.password_checks_per_second,
+        ),
         refresh_ttl_secs: auth.refresh_ttl_secs,
     });
     let scheduler = Scheduler::new(

@@ -193,6 +193,10 @@ pub struct AuthSettings {
     pub login_window_secs: u64,
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_client: u32,
+    /// Password checks one instance starts per second at most (a burst of a few more is
+    /// allowed); past that a sign-in is refused at once (429), so a flood of guesses cannot take
+    /// the CPU from everyone else.
+    pub password_checks_per_second: u32,
 }
 
 impl Settings {
@@ -346,6 +350,9 @@ impl Settings {
                 "history.previous_keys",
                 "each must be at least 32 bytes long",
             );
+        }
+        if auth.password_checks_per_second == 0 {
+            return key("auth.password_checks_per_second", "must be at least 1");
         }
         if !(60..=86_400).contains(&auth.access_ttl_secs) {
             return key("auth.access_ttl_secs", "must be between 60 and 86400");

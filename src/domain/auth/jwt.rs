@@ -209,6 +209,7 @@ mod tests {
             login_window_secs: 900,
             login_max_failures_per_account: 5,
             login_max_failures_per_client: 20,
+            password_checks_per_second: 8,
         }
     }
 

@@ -2,7 +2,8 @@
 //! never on an async worker, and never while holding a pooled database connection. Sign-ins
 //! go through a [`HashGate`], which bounds how much of the machine password checks may take.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
@@ -73,40 +74,83 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// Bounds the password checks in flight: at most `running` hash at once (on the blocking pool,
-/// holding no database connection) and at most `in_flight` are admitted in all; past that a
-/// sign-in is refused at once with 429, so a flood of guesses cannot queue up and starve the
-/// requests of everyone else.
+/// Bounds the password checks: at most `per_second` start each second (a token bucket with a
+/// small burst), at most `running` hash at once (on the blocking pool, holding no database
+/// connection) and at most `in_flight` are admitted in all. Past any bound a sign-in is refused
+/// at once with 429, so a flood of guesses can take only a bounded share of one core.
 #[derive(Debug, Clone)]
 pub struct HashGate {
     running: Arc<tokio::sync::Semaphore>,
     in_flight: Arc<tokio::sync::Semaphore>,
+    budget: Arc<Mutex<Budget>>,
+}
+
+/// A token bucket: `tokens` refill at `per_second` up to `burst`.
+#[derive(Debug)]
+struct Budget {
+    tokens: f64,
+    per_second: f64,
+    burst: f64,
+    refilled_at: Instant,
+}
+
+impl Budget {
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let earned = now.duration_since(self.refilled_at).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + earned).min(self.burst);
+        self.refilled_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl HashGate {
-    /// Half the machine's cores hash (at least one); four times as many may wait.
-    pub fn for_this_machine() -> Self {
+    /// Half the machine's cores hash (at least one), four times as many may wait, and at most
+    /// `per_second` checks start each second.
+    pub fn for_this_machine(per_second: u32) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::new((cores / 2).max(1), (cores / 2).max(1) * 4)
+        Self::new((cores / 2).max(1), (cores / 2).max(1) * 4, per_second)
     }
 
-    pub fn new(running: usize, in_flight: usize) -> Self {
+    pub fn new(running: usize, in_flight: usize, per_second: u32) -> Self {
+        let per_second = f64::from(per_second.max(1));
+        let burst = per_second.min(4.0) + 4.0;
         Self {
             running: Arc::new(tokio::sync::Semaphore::new(running.max(1))),
             in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight.max(1))),
+            budget: Arc::new(Mutex::new(Budget {
+                tokens: burst,
+                per_second,
+                burst,
+                refilled_at: Instant::now(),
+            })),
         }
     }
 
     /// A place among the checks in flight; `RateLimited` at once when none is free, before the
     /// sign-in costs anything else (not even a database round trip).
     pub fn admit(&self) -> Result<Admission> {
-        let permit =
-            self.in_flight
-                .clone()
-                .try_acquire_owned()
-                .map_err(|_| Error::RateLimited {
-                    retry_after_secs: 1,
-                })?;
+        let refused = || Error::RateLimited {
+            retry_after_secs: 1,
+        };
+        let permit = self
+            .in_flight
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| refused())?;
+        let budgeted = self
+            .budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if !budgeted {
+            return Err(refused());
+        }
         Ok(Admission {
             running: self.running.clone(),
             _permit: permit,
@@ -155,7 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn past_the_bound_a_check_is_refused_at_once() {
-        let gate = HashGate::new(1, 1);
+        let gate = HashGate::new(1, 1, 100);
         let held = gate.admit().expect("a place");
         assert!(matches!(gate.admit(), Err(Error::RateLimited { .. })));
         drop(held);
@@ -164,6 +208,16 @@ mod tests {
             admitted.verify("whatever password".into(), None).await,
             Ok(false)
         ));
+    }
+
+    #[test]
+    fn the_budget_refuses_past_its_rate() {
+        let gate = HashGate::new(8, 100, 2);
+        let admitted = (0..20).filter(|_| gate.admit().is_ok()).count();
+        assert_eq!(
+            admitted, 6,
+            "a burst of 2 + 4, then refusals until the budget refills"
+        );
     }
 
     #[test]
