@@ -57,6 +57,26 @@ pub struct Timing {
     pub resend_after_secs: i64,
 }
 
+/// The row of `delivery`, as long as this claim still holds it: the fence every write compares.
+#[expect(
+    clippy::type_complexity,
+    reason = "diesel's type for a filtered row; written once here so no write forgets the fence"
+)]
+fn still_held(
+    delivery: &Claimed,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<deliveries::table, Uuid>,
+        diesel::dsl::Eq<deliveries::lease_token, Uuid>,
+    >,
+    diesel::dsl::NotEq<deliveries::status, DeliveryStatus>,
+> {
+    deliveries::table
+        .find(delivery.id)
+        .filter(deliveries::lease_token.eq(delivery.lease_token))
+        .filter(deliveries::status.ne(DeliveryStatus::Sent))
+}
+
 /// Claims up to `limit` due deliveries: not sent, not given up, not in the middle of a send
 /// (unless that send began more than `resend_after_secs` ago).
 pub fn claim(conn: &mut PgConnection, limit: i64, timing: Timing) -> Result<Vec<Claimed>> {
@@ -87,37 +107,27 @@ pub fn claim(conn: &mut PgConnection, limit: i64, timing: Timing) -> Result<Vec<
 /// not be sent.
 pub fn begin_sending(conn: &mut PgConnection, delivery: &Claimed, timing: Timing) -> Result<bool> {
     let now = Utc::now();
-    let renewed = diesel::update(
-        deliveries::table
-            .find(delivery.id)
-            .filter(deliveries::lease_token.eq(delivery.lease_token))
-            .filter(deliveries::status.ne(DeliveryStatus::Sent)),
-    )
-    .set((
-        deliveries::next_attempt_at.eq(now + chrono::Duration::seconds(timing.lease_secs)),
-        deliveries::sending_since.eq(now),
-    ))
-    .execute(conn)?;
+    let renewed = diesel::update(still_held(delivery))
+        .set((
+            deliveries::next_attempt_at.eq(now + chrono::Duration::seconds(timing.lease_secs)),
+            deliveries::sending_since.eq(now),
+        ))
+        .execute(conn)?;
     Ok(renewed == 1)
 }
 
 /// Records that the SMTP server accepted the message; false when the claim was lost meanwhile.
 pub fn mark_sent(conn: &mut PgConnection, delivery: &Claimed, message_id: &str) -> Result<bool> {
-    let marked = diesel::update(
-        deliveries::table
-            .find(delivery.id)
-            .filter(deliveries::lease_token.eq(delivery.lease_token))
-            .filter(deliveries::status.ne(DeliveryStatus::Sent)),
-    )
-    .set((
-        deliveries::status.eq(DeliveryStatus::Sent),
-        deliveries::sent_at.eq(Utc::now()),
-        deliveries::message_id.eq(message_id),
-        deliveries::last_error.eq(None::<String>),
-        deliveries::sending_since.eq(None::<chrono::DateTime<Utc>>),
-        deliveries::lease_token.eq(None::<Uuid>),
-    ))
-    .execute(conn)?;
+    let marked = diesel::update(still_held(delivery))
+        .set((
+            deliveries::status.eq(DeliveryStatus::Sent),
+            deliveries::sent_at.eq(Utc::now()),
+            deliveries::message_id.eq(message_id),
+            deliveries::last_error.eq(None::<String>),
+            deliveries::sending_since.eq(None::<chrono::DateTime<Utc>>),
+            deliveries::lease_token.eq(None::<Uuid>),
+        ))
+        .execute(conn)?;
     Ok(marked == 1)
 }
 
@@ -149,22 +159,17 @@ pub fn mark_failed(
     let message: String = error.chars().take(500).collect();
     let now = Utc::now();
     let give_up = u32::try_from(attempts).unwrap_or(u32::MAX) >= max_attempts;
-    let marked = diesel::update(
-        deliveries::table
-            .find(delivery.id)
-            .filter(deliveries::lease_token.eq(delivery.lease_token))
-            .filter(deliveries::status.ne(DeliveryStatus::Sent)),
-    )
-    .set((
-        deliveries::status.eq(DeliveryStatus::Failed),
-        deliveries::last_error.eq(message),
-        deliveries::next_attempt_at
-            .eq(now + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(3600))),
-        deliveries::sending_since.eq(None::<chrono::DateTime<Utc>>),
-        deliveries::lease_token.eq(None::<Uuid>),
-        deliveries::gave_up_at.eq(give_up.then_some(now)),
-    ))
-    .execute(conn)?;
+    let marked = diesel::update(still_held(delivery))
+        .set((
+            deliveries::status.eq(DeliveryStatus::Failed),
+            deliveries::last_error.eq(message),
+            deliveries::next_attempt_at
+                .eq(now + chrono::Duration::seconds(i64::try_from(delay).unwrap_or(3600))),
+            deliveries::sending_since.eq(None::<chrono::DateTime<Utc>>),
+            deliveries::lease_token.eq(None::<Uuid>),
+            deliveries::gave_up_at.eq(give_up.then_some(now)),
+        ))
+        .execute(conn)?;
     Ok(match (marked, give_up) {
         (0, _) => Failure::LostClaim,
         (_, true) => Failure::GaveUp,
