@@ -100,5 +100,9 @@ where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> Result<T> + Send + 'static,
 {
+    // A held request connection already runs each piece of work in a savepoint of its own.
+    if let Some(held) = held::Held::current() {
+        return held.run(work).await;
+    }
     run(pool, move |conn| conn.transaction(work)).await
 }

@@ -171,10 +171,7 @@ pub fn add(
 
 /// The evidence of an item, oldest first.
 pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Evidence>> {
-    recommendations::table
-        .find(item)
-        .select(recommendations::id)
-        .first::<Uuid>(conn)?;
+    items::must_exist(conn, item)?;
     Ok(evidence::table
         .filter(evidence::recommendation_id.eq(item))
         .order((evidence::submitted_at.asc(), evidence::id.asc()))

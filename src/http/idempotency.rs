@@ -7,15 +7,12 @@
 //! anywhere leaves the key unused and the work undone, and a concurrent retry waits for the first
 //! request and then replays it. Answers marked [`CarriesSecret`] are not kept.
 
-use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -33,24 +30,6 @@ const KEPT: [&str; 3] = ["content-type", "etag", "location"];
 /// answer is never stored for replay.
 #[derive(Debug, Clone, Copy)]
 pub struct CarriesSecret;
-
-async fn body_of(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
-    let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > crate::http::MAX_BODY_BYTES {
-            return Err(crate::http::problem::Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-            )
-            .into());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
 
 fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
@@ -98,7 +77,7 @@ pub async fn middleware(
     let actor: Uuid = match principal.actor {
         Actor::User { id, .. } | Actor::Token { id } => id,
     };
-    let body = match body_of(&mut req).await {
+    let body = match crate::http::body::read(&mut req).await {
         Ok(body) => body,
         Err(e) => return Ok(req.error_response(e)),
     };

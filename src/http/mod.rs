@@ -2,6 +2,7 @@
 //! handlers. Handlers stay thin: extract, call one domain function, map the answer.
 
 pub mod auth;
+pub mod body;
 pub mod cache;
 pub mod dto;
 pub mod etag;

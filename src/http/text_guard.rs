@@ -3,14 +3,10 @@
 //! it: an error from the database would have to be classified by its message, which depends on
 //! the server's language.
 
-use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use bytes::BytesMut;
-use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::error::Error;
@@ -86,22 +82,10 @@ pub async fn middleware(
     if !(has_body && json) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > crate::http::MAX_BODY_BYTES {
-            let problem = Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-            )
-            .with_detail("the body is over 1 MiB");
-            return Ok(req.into_response(problem.response()));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
+    let body = match crate::http::body::read(&mut req).await {
+        Ok(body) => body,
+        Err(e) => return Ok(req.error_response(e)),
+    };
     if json_has_nul(&body)
         && let Ok(value) = serde_json::from_slice::<Value>(&body)
         && let Some(path) = nul_path(&value, "")

@@ -438,3 +438,38 @@ async fn accepted_background_does_not_make_an_item_verified() {
         implemented.text
     );
 }
+
+#[actix_web::test]
+async fn an_edit_based_on_a_stale_version_is_refused_and_changes_nothing() {
+    let d = desk().await;
+    let evidence = d.submit(&d.contributor, "Lab opened").await;
+    let first = d
+        .edit(
+            &d.manager,
+            &evidence,
+            "Lab opened (manager)",
+            "https://example.org/m",
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    // The submitter still holds version 1.
+    let stale = d
+        .app
+        .call_with(
+            "PATCH",
+            &format!("/api/v1/evidence/{evidence}"),
+            Some(&d.contributor.access),
+            Some(json!({"kind": "url", "title": "Mine", "url": "https://example.org/c"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.text
+    );
+    let now = d.evidence(&evidence).await;
+    assert_eq!(now["title"], "Lab opened (manager)");
+    assert_eq!(now["version"], 2);
+}

@@ -574,3 +574,27 @@ async fn an_item_whose_whole_history_was_deleted_is_detected() {
     assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
     assert!(verdict.text.contains("no history"), "{}", verdict.text);
 }
+
+#[actix_web::test]
+async fn an_anchor_kept_outside_checks_against_the_history_of_its_day() {
+    let d = desk().await;
+    let mut conn = d.app.db.connect();
+    use recotrack::domain::history::anchor;
+    // Yesterday's history is empty: its digest is the keyed digest of nothing.
+    let yesterday = (Utc::now() - chrono::Duration::days(1)).date_naive();
+    let (items, events, empty) = anchor::compute(
+        &mut conn,
+        yesterday.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+    )
+    .expect("digest");
+    assert_eq!((items, events), (0, 0));
+    assert!(anchor::check_outside_copy(&mut conn, yesterday, &empty).expect("check"));
+    assert!(
+        !anchor::check_outside_copy(&mut conn, yesterday, &"0".repeat(64)).expect("check"),
+        "a different copy does not match"
+    );
+    assert!(
+        anchor::check_outside_copy(&mut conn, yesterday, "not hex").is_err(),
+        "a malformed copy is refused"
+    );
+}

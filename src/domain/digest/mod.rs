@@ -88,6 +88,7 @@ pub fn select(
     let threshold = stall::sql_threshold(rules);
     let lapsed = stall::SQL_LAPSED;
     let overdue_target = stall::sql_overdue_target();
+    let late = stall::sql_target_late();
     let (audience_sql, frequency, user) = match audience {
         Audience::Frequency(f) => ("effective = $3", crate::db::enums::wire_name(f), None),
         Audience::User(id) => ("u.id = $4", String::new(), Some(id)),
@@ -104,8 +105,13 @@ pub fn select(
                    floor(extract(epoch FROM now() - recommendations.last_activity_at) / 86400)::int
                      - {threshold} AS days_past
             FROM recommendations JOIN reports ON reports.id = recommendations.report_id
-            -- Plain predicates (no coalesce) so the indexes on last_activity_at and due_date apply.
-            WHERE {stalled} OR {overdue} OR {lapsed} OR {overdue_target} IS NOT NULL
+            -- Each way to qualify finds its items through its own index (last_activity_at and
+            -- due_date with plain predicates, the partial index of lapsed items, the targets'
+            -- due dates); one OR over them all would read every item.
+            WHERE recommendations.id IN (
+                SELECT recommendations.id FROM recommendations WHERE {stalled} OR {overdue}
+                UNION SELECT recommendations.id FROM recommendations WHERE {lapsed}
+                UNION SELECT t.recommendation_id FROM targets t WHERE {late})
         ),
         owner AS (
             SELECT o.recommendation_id AS item_id, coalesce(o.user_id, tm.user_id) AS user_id

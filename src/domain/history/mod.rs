@@ -20,7 +20,9 @@ use crate::db::schema::{history_events as events, history_heads as heads};
 use crate::domain::auth::{Actor, Principal};
 use crate::error::Result;
 use chain::Content;
-pub use verify::{Problem, Verdict, rekey_legacy, unsealed_legacy, verify, verify_all};
+pub use verify::{
+    Problem, Verdict, has_unkeyed_events, rekey_legacy, unsealed_legacy, verify, verify_all,
+};
 
 /// The `prev_hash` of every chain's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -258,6 +258,14 @@ pub fn verify_all(conn: &mut PgConnection) -> Result<(usize, Vec<Broken>)> {
     Ok((items.len(), broken))
 }
 
+/// Whether any event hashed before keys were introduced remains (sealed or not).
+pub fn has_unkeyed_events(conn: &mut PgConnection) -> Result<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        events::table.filter(events::key_id.is_null()),
+    ))
+    .get_result(conn)?)
+}
+
 /// Items whose chain still ends in an event hashed before keys were introduced.
 pub fn unsealed_legacy(conn: &mut PgConnection) -> Result<Vec<Uuid>> {
     Ok(heads::table
@@ -311,4 +319,86 @@ pub fn rekey_legacy(conn: &mut PgConnection) -> Result<(usize, usize)> {
         })?;
     }
     Ok((sealed, refused))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::enums::ActorKind;
+    use crate::domain::history::keys::HistoryKey;
+
+    /// A chain of `n` events of one item, each sealed with `key`.
+    fn chain(key: &HistoryKey, n: i32) -> Vec<HistoryEvent> {
+        let item = Uuid::nil();
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
+        let mut prev = GENESIS.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let mut event = HistoryEvent {
+                    id: i64::from(seq),
+                    recommendation_id: item,
+                    seq,
+                    kind: "comment_added".into(),
+                    actor_kind: ActorKind::System,
+                    actor_id: None,
+                    at,
+                    reason: None,
+                    field: None,
+                    before: None,
+                    after: Some(json!({"n": seq})),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                    key_id: Some(key.id().to_owned()),
+                };
+                event.hash = key.seal(&Content::of(&event));
+                prev = event.hash.clone();
+                event
+            })
+            .collect()
+    }
+
+    #[test]
+    fn after_a_rotation_old_events_verify_with_the_previous_key_and_not_without_it() {
+        let old = HistoryKey::new(b"the key before the rotation, 32+ bytes").expect("key");
+        let new = HistoryKey::new(b"the key after the rotation, 32 or more").expect("key");
+        let events = chain(&old, 3);
+        let rotated = Keyring {
+            current: new.clone(),
+            previous: vec![old.clone()],
+        };
+        let (problems, _) = check_chain(&events, &rotated);
+        assert_eq!(problems, []);
+        let forgotten = Keyring {
+            current: new,
+            previous: Vec::new(),
+        };
+        let (problems, _) = check_chain(&events, &forgotten);
+        assert_eq!(
+            problems[0],
+            Problem::UnknownKey {
+                seq: 1,
+                key_id: old.id().to_owned()
+            }
+        );
+    }
+
+    #[test]
+    fn a_chain_sealed_with_a_guessed_key_does_not_verify() {
+        let real = HistoryKey::new(b"the service's real history key, 32+ b").expect("key");
+        let guessed = HistoryKey::new(b"an attacker's guess at the key, 32+ by").expect("key");
+        let mut events = chain(&guessed, 2);
+        // The attacker claims the real key's id for the forged hashes.
+        for event in &mut events {
+            event.key_id = Some(real.id().to_owned());
+        }
+        let keyring = Keyring {
+            current: real,
+            previous: Vec::new(),
+        };
+        let (problems, _) = check_chain(&events, &keyring);
+        assert_eq!(
+            problems,
+            [Problem::Broken { seq: 1 }, Problem::Broken { seq: 2 }]
+        );
+    }
 }

@@ -4,8 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::schema::recommendations;
-use crate::domain::{comments, history};
+use crate::domain::{comments, history, items};
 use crate::error::Error;
 use crate::http::auth::{Admin, Contributor, Viewer};
 use crate::http::dto::integrity::IntegrityReport;
@@ -14,15 +13,6 @@ use crate::http::dto::items::{
 };
 use crate::http::problem::{Denied, Missing, Rejected};
 use crate::http::{AppState, Body, parsed};
-
-fn exists(conn: &mut diesel::PgConnection, id: Uuid) -> crate::error::Result<()> {
-    use diesel::prelude::*;
-    recommendations::table
-        .find(id)
-        .select(recommendations::id)
-        .first::<Uuid>(conn)?;
-    Ok(())
-}
 
 /// Comment on an item.
 ///
@@ -92,7 +82,7 @@ pub async fn list_history(
 ) -> Result<HttpResponse, Error> {
     let item = id.into_inner();
     let events = db::run(&state.pool, move |conn| {
-        exists(conn, item)?;
+        items::must_exist(conn, item)?;
         history::list(conn, item)
     })
     .await?;
@@ -122,7 +112,7 @@ pub async fn get_history_verification(
 ) -> Result<HttpResponse, Error> {
     let item = id.into_inner();
     let verdict = db::run(&state.pool, move |conn| {
-        exists(conn, item)?;
+        items::must_exist(conn, item)?;
         history::verify(conn, item)
     })
     .await?;

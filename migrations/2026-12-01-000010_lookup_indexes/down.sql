@@ -1,0 +1,2 @@
+DROP INDEX history_events_unkeyed_idx;
+DROP INDEX recommendations_lapsed_idx;
