@@ -57,8 +57,24 @@ fn validate(input: &EvidenceInput) -> Result<()> {
     Ok(())
 }
 
-/// Recomputes the item's evidence stage: `verified` once any evidence is accepted (as of the
-/// newest accepted observation), `claimed` while some awaits review, else `none`.
+/// The evidence stage an item's evidence gives, from each piece's verdict and relevance:
+/// `verified` once any accepted piece shows progress or implementation, `claimed` while such a
+/// piece awaits review, else `none`. Background (`context`) never counts.
+pub fn stage_of(evidence: impl Iterator<Item = (Verification, Relevance)>) -> EvidenceStage {
+    let mut stage = EvidenceStage::None;
+    for (verification, relevance) in evidence {
+        match (verification, relevance) {
+            (_, Relevance::Context) => {}
+            (Verification::Accepted, _) => return EvidenceStage::Verified,
+            (Verification::Pending, _) => stage = EvidenceStage::Claimed,
+            (Verification::Rejected, _) => {}
+        }
+    }
+    stage
+}
+
+/// Recomputes the item's evidence stage: [`stage_of`] its evidence, `verified` as of the newest
+/// accepted observation.
 ///
 /// Returns what history must record besides the caller's own event: when an implemented item
 /// loses its last accepted evidence it keeps its status (a person decides what happens next)
@@ -68,32 +84,26 @@ pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Change>>
         .find(item)
         .select((recommendations::status, recommendations::evidence_stage))
         .first(conn)?;
-    // Background (`context`) never verifies an item, accepted or not.
     let rows: Vec<(
         Verification,
+        Relevance,
         Option<NaiveDate>,
         Option<chrono::DateTime<Utc>>,
     )> = evidence::table
         .filter(evidence::recommendation_id.eq(item))
-        .filter(evidence::relevance.ne(Relevance::Context))
         .select((
             evidence::verification,
+            evidence::relevance,
             evidence::observed_on,
             evidence::reviewed_at,
         ))
         .load(conn)?;
+    let stage = stage_of(rows.iter().map(|(v, r, _, _)| (*v, *r)));
     let accepted_dates: Vec<NaiveDate> = rows
         .iter()
-        .filter(|(v, _, _)| *v == Verification::Accepted)
-        .filter_map(|(_, observed, reviewed)| observed.or(reviewed.map(|r| r.date_naive())))
+        .filter(|(v, r, _, _)| *v == Verification::Accepted && *r != Relevance::Context)
+        .filter_map(|(_, _, observed, reviewed)| observed.or(reviewed.map(|r| r.date_naive())))
         .collect();
-    let stage = if rows.iter().any(|(v, _, _)| *v == Verification::Accepted) {
-        EvidenceStage::Verified
-    } else if rows.iter().any(|(v, _, _)| *v == Verification::Pending) {
-        EvidenceStage::Claimed
-    } else {
-        EvidenceStage::None
-    };
     let as_of = (stage == EvidenceStage::Verified).then(|| {
         accepted_dates
             .iter()
@@ -321,4 +331,34 @@ pub fn review(
     history::append(conn, row.recommendation_id, author, log)?;
     items::touch(conn, row.recommendation_id, author)?;
     Ok(reviewed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EvidenceStage::{Claimed, None as Nothing, Verified};
+    use Relevance::{Context, ShowsImplementation, ShowsProgress};
+    use Verification::{Accepted, Pending, Rejected};
+
+    #[test]
+    fn the_stage_follows_accepted_and_pending_evidence_but_never_background() {
+        let cases: [(&[(Verification, Relevance)], EvidenceStage); 7] = [
+            (&[], Nothing),
+            (&[(Accepted, Context)], Nothing),
+            (&[(Pending, Context), (Rejected, ShowsProgress)], Nothing),
+            (&[(Pending, ShowsProgress)], Claimed),
+            (&[(Pending, ShowsProgress), (Accepted, Context)], Claimed),
+            (&[(Accepted, ShowsProgress)], Verified),
+            (
+                &[
+                    (Rejected, ShowsImplementation),
+                    (Accepted, ShowsImplementation),
+                ],
+                Verified,
+            ),
+        ];
+        for (evidence, expected) in cases {
+            assert_eq!(stage_of(evidence.iter().copied()), expected, "{evidence:?}");
+        }
+    }
 }

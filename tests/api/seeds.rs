@@ -715,3 +715,62 @@ async fn each_item_says_what_its_sources_show_and_no_more() {
          (Belt and Road Portal, 22 Apr 2019) [002_45cbd3a920c2f8b3.txt], not independently verified"
     );
 }
+
+#[actix_web::test]
+async fn a_persons_review_of_a_seeded_link_survives_a_restart() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    load(&mut conn);
+    let manager = app.user(recotrack::db::enums::Role::Manager).await;
+    let found = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?q=tourism%20cities",
+            Some(&manager.access),
+            None,
+        )
+        .await;
+    let item = found.body["items"][0]["id"]
+        .as_str()
+        .expect("item")
+        .to_owned();
+    let links = app
+        .call(
+            "GET",
+            &format!("/api/v1/recommendations/{item}/evidence"),
+            Some(&manager.access),
+            None,
+        )
+        .await;
+    let link = links.body[0].clone();
+    let tag = format!("\"{}\"", link["version"]);
+    let reviewed = app
+        .call_with(
+            "POST",
+            &format!(
+                "/api/v1/evidence/{}/review",
+                link["id"].as_str().expect("id")
+            ),
+            Some(&manager.access),
+            Some(serde_json::json!({"decision": "accepted", "note": "Checked against 002"})),
+            &[("if-match", tag.as_str())],
+        )
+        .await;
+    assert_eq!(
+        reviewed.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        reviewed.text
+    );
+    load(&mut conn);
+    let after = app
+        .call(
+            "GET",
+            &format!("/api/v1/recommendations/{item}/evidence"),
+            Some(&manager.access),
+            None,
+        )
+        .await;
+    assert_eq!(after.body[0]["verification"], "accepted");
+    assert_eq!(after.body[0]["reviewed_by"], manager.id.to_string());
+}

@@ -108,19 +108,7 @@ pub fn check(conn: &mut PgConnection, item: Uuid, all: &[HistoryEvent]) -> Resul
             "its history says it exists, but it is gone without a record",
         );
     }
-    let derived = if rows
-        .iter()
-        .any(|r| r.1 == Verification::Accepted && r.3 != Relevance::Context)
-    {
-        EvidenceStage::Verified
-    } else if rows
-        .iter()
-        .any(|r| r.1 == Verification::Pending && r.3 != Relevance::Context)
-    {
-        EvidenceStage::Claimed
-    } else {
-        EvidenceStage::None
-    };
+    let derived = crate::domain::evidence::stage_of(rows.iter().map(|r| (r.1, r.3)));
     let recorded: EvidenceStage = recommendations::table
         .find(item)
         .select(recommendations::evidence_stage)
