@@ -73,6 +73,14 @@ pub fn stage_of(evidence: impl Iterator<Item = (Verification, Relevance)>) -> Ev
     stage
 }
 
+/// verdict, relevance, observed on, reviewed at
+type StageRow = (
+    Verification,
+    Relevance,
+    Option<NaiveDate>,
+    Option<chrono::DateTime<Utc>>,
+);
+
 /// Recomputes the item's evidence stage: [`stage_of`] its evidence, `verified` as of the newest
 /// accepted observation.
 ///
@@ -84,12 +92,7 @@ pub fn refresh_stage(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Change>>
         .find(item)
         .select((recommendations::status, recommendations::evidence_stage))
         .first(conn)?;
-    let rows: Vec<(
-        Verification,
-        Relevance,
-        Option<NaiveDate>,
-        Option<chrono::DateTime<Utc>>,
-    )> = evidence::table
+    let rows: Vec<StageRow> = evidence::table
         .filter(evidence::recommendation_id.eq(item))
         .select((
             evidence::verification,
