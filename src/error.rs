@@ -13,7 +13,10 @@ pub enum Error {
     /// What was asked for does not exist, or the caller may not know that it does (404).
     #[error("not found")]
     NotFound,
-    /// No credentials, or credentials that are invalid, expired or revoked (401).
+    /// No credentials were sent (401, and RFC 6750 gives no error code for that).
+    #[error("not authenticated: no credentials")]
+    NoCredentials,
+    /// Credentials that are malformed, invalid, expired or revoked (401).
     #[error("not authenticated: {0}")]
     Unauthenticated(&'static str),
     /// The caller is known and may see this, but their role or ownership does not allow the

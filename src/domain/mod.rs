@@ -12,6 +12,7 @@ pub mod history;
 pub mod idempotency;
 pub mod import;
 pub mod items;
+pub mod lookup;
 pub mod provenance;
 pub mod reports;
 pub mod seed;

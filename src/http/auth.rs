@@ -32,7 +32,7 @@ fn bearer(req: &HttpRequest) -> Result<String, Error> {
     let header = req
         .headers()
         .get(AUTHORIZATION)
-        .ok_or(Error::Unauthenticated("send Authorization: Bearer <token>"))?;
+        .ok_or(Error::NoCredentials)?;
     let value = header
         .to_str()
         .map_err(|_| Error::Unauthenticated("the Authorization header is malformed"))?;

@@ -37,6 +37,7 @@ impl MethodTable {
             .map(|(template, item)| {
                 let methods = [
                     (Method::GET, item.get.is_some()),
+                    (Method::HEAD, item.get.is_some()),
                     (Method::POST, item.post.is_some()),
                     (Method::PUT, item.put.is_some()),
                     (Method::PATCH, item.patch.is_some()),

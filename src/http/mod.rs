@@ -8,6 +8,7 @@ pub mod dto;
 pub mod etag;
 pub mod export;
 pub mod handlers;
+pub mod head;
 pub mod idempotency;
 pub mod limits;
 pub mod methods;
@@ -61,6 +62,13 @@ pub struct AppState {
     pub figures: cache::FiguresCache,
 }
 
+/// `/docs` is where people type; Swagger UI lives under `/docs/`.
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
 pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server> {
     let workers = match state.settings.server.workers {
@@ -84,9 +92,12 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .app_data(problem::path_config())
             .configure(handlers::routes)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
+        app.route("/docs", web::get().to(docs_redirect))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
             .default_service(web::to(problem::no_route))
             .wrap(from_fn(idempotency::middleware))
+            // Before routing: every route, the 405 fallback included, sees HEAD as GET.
+            .wrap(from_fn(head::middleware))
             .wrap(from_fn(limits::middleware))
             // Outside the idempotency middleware, so no key is claimed for a refused body.
             .wrap(from_fn(text_guard::middleware))

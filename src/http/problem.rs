@@ -105,6 +105,12 @@ impl From<&Error> for Problem {
                 "The database schema is older than this service; run `recotrack migrate`.",
             ),
             Error::NotFound => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Error::NoCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            )
+            .with_detail("send Authorization: Bearer <token>"),
             Error::Unauthenticated(why) => Problem::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
@@ -214,6 +220,13 @@ impl ResponseError for Error {
         let mut response = Problem::from(self).response();
         let headers = response.headers_mut();
         match self {
+            // RFC 6750 section 3.1: a request without credentials gets no error code.
+            Error::NoCredentials => {
+                headers.insert(
+                    actix_web::http::header::WWW_AUTHENTICATE,
+                    actix_web::http::header::HeaderValue::from_static("Bearer realm=\"recotrack\""),
+                );
+            }
             Error::Unauthenticated(_) => {
                 headers.insert(
                     actix_web::http::header::WWW_AUTHENTICATE,

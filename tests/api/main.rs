@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod compose;
+mod conventions;
 mod delivery;
 mod digests;
 mod extract;

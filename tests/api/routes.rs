@@ -281,7 +281,7 @@ async fn a_known_path_with_another_method_gets_405_with_allow() {
         .call("DELETE", "/api/v1/stats/summary", None, None)
         .await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(reply.header("allow"), Some("GET"));
+    assert_eq!(reply.header("allow"), Some("GET, HEAD"));
     assert_eq!(
         reply.body["type"],
         "urn:recotrack:problem:method-not-allowed"
@@ -294,7 +294,7 @@ async fn a_known_path_with_another_method_gets_405_with_allow() {
             None,
         )
         .await;
-    assert_eq!(item.header("allow"), Some("GET, PATCH"));
+    assert_eq!(item.header("allow"), Some("GET, HEAD, PATCH"));
     let unknown = app.call("DELETE", "/api/v1/nowhere", None, None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }

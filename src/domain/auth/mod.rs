@@ -38,6 +38,12 @@ impl Principal {
         }
     }
 
+    /// Whether the caller may see people's email addresses (as `/users` shows them): managers
+    /// and admins, who assign and reach people; not viewers or dashboards' tokens.
+    pub fn sees_email_addresses(&self) -> bool {
+        self.role.at_least(Role::Manager)
+    }
+
     /// Refuses unless the caller's role reaches `required`.
     pub fn require(&self, required: Role) -> crate::error::Result<()> {
         if self.role.at_least(required) {

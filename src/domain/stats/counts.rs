@@ -236,7 +236,23 @@ pub fn summary(conn: &mut PgConnection, scope: &Scope, rules: &StallRules) -> Re
     Ok(Group::from(row).counts)
 }
 
-/// The figures of the items in `scope`, per group, ordered by label.
+/// The reports in scope with no item in it, as rows of zeros to add to the groups: a dashboard
+/// lists every report, also one whose items are still to be imported.
+fn empty_reports(condition: &Condition) -> String {
+    let zeros = vec!["0::bigint"; 3 + STATUSES.len() + 3].join(", ");
+    let only = condition
+        .report_param()
+        .map_or_else(String::new, |p| format!("AND reports.id = {p}"));
+    format!(
+        "UNION ALL SELECT reports.key, reports.title, reports.id, 'report', {zeros}, \
+           NULL::uuid, NULL::text, NULL::text, NULL::timestamptz \
+         FROM reports WHERE NOT EXISTS (SELECT 1 FROM counts WHERE counts.group_id = reports.id) \
+           {only}"
+    )
+}
+
+/// The figures of the items in `scope`, per group, ordered by label (per report: every report,
+/// those without items in scope with zeros).
 pub fn grouped(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -291,18 +307,24 @@ pub fn grouped(
          late AS ( \
            SELECT g.group_key, count(*) AS n FROM g JOIN targets t \
              ON t.recommendation_id = g.id AND {late} GROUP BY g.group_key) \
-         SELECT counts.*, coalesce(pending.n, 0) AS evidence_pending, \
-           coalesce(late.n, 0) AS targets_overdue, \
-           oldest.id AS oldest_id, oldest.key AS oldest_key, oldest.title AS oldest_title, \
-           oldest.last_activity_at AS oldest_last_activity_at \
-         FROM counts LEFT JOIN oldest USING (group_key) LEFT JOIN pending USING (group_key) \
-           LEFT JOIN late USING (group_key) \
-         ORDER BY counts.label, counts.group_key",
+         SELECT * FROM ( \
+           SELECT counts.*, coalesce(pending.n, 0) AS evidence_pending, \
+             coalesce(late.n, 0) AS targets_overdue, \
+             oldest.id AS oldest_id, oldest.key AS oldest_key, oldest.title AS oldest_title, \
+             oldest.last_activity_at AS oldest_last_activity_at \
+           FROM counts LEFT JOIN oldest USING (group_key) LEFT JOIN pending USING (group_key) \
+             LEFT JOIN late USING (group_key) {empty}) groups \
+         ORDER BY label, group_key",
         stalled = stall::sql_stalled(rules),
         overdue = stall::sql_overdue(),
         cond = condition.sql,
         aggregates = aggregates("", "is_stalled", "is_overdue"),
         late = stall::sql_target_late(),
+        empty = if grouping == Grouping::Report {
+            empty_reports(&condition)
+        } else {
+            String::new()
+        },
     );
     let rows: Vec<Row> = condition.query(sql).load(conn)?;
     Ok(rows.into_iter().map(Group::from).collect())

@@ -32,6 +32,8 @@ enum Bind {
 pub(crate) struct Condition {
     pub sql: String,
     binds: Vec<Bind>,
+    /// The parameter holding the report id, when the scope names one.
+    report: Option<String>,
 }
 
 impl Condition {
@@ -42,10 +44,11 @@ impl Condition {
             binds.push(bind);
             format!("${}", binds.len())
         };
-        if let Some(report) = scope.report_id {
+        let report = scope.report_id.map(|report| {
             let n = next(Bind::Uuid(report));
             parts.push(format!("recommendations.report_id = {n}"));
-        }
+            n
+        });
         if let Some(theme) = &scope.theme {
             let n = next(Bind::Text(theme.trim().to_lowercase()));
             parts.push(format!("recommendations.themes @> ARRAY[{n}::text]"));
@@ -68,7 +71,13 @@ impl Condition {
         Self {
             sql: parts.join(" AND "),
             binds,
+            report,
         }
+    }
+
+    /// The placeholder (`$n`) bound to the scope's report id, if it names one.
+    pub(crate) fn report_param(&self) -> Option<&str> {
+        self.report.as_deref()
     }
 
     /// How many parameters the condition uses; further ones are numbered after these.

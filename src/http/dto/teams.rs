@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::db::enums::TeamRole;
 use crate::db::models::Team;
+use crate::domain::auth::Principal;
 use crate::domain::teams::TeamDetail;
 
 /// A team.
@@ -32,7 +33,9 @@ impl From<Team> for TeamResponse {
 pub struct MemberResponse {
     pub user_id: Uuid,
     pub display_name: String,
-    pub email: String,
+    /// Shown to managers and admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub role: TeamRole,
 }
 
@@ -44,8 +47,11 @@ pub struct TeamDetailResponse {
     pub members: Vec<MemberResponse>,
 }
 
-impl From<TeamDetail> for TeamDetailResponse {
-    fn from(detail: TeamDetail) -> Self {
+impl TeamDetailResponse {
+    /// The team as `caller` may see it: members' email addresses only for those who may see
+    /// them.
+    pub fn for_caller(detail: TeamDetail, caller: &Principal) -> Self {
+        let emails = caller.sees_email_addresses();
         Self {
             team: detail.team.into(),
             members: detail
@@ -54,7 +60,7 @@ impl From<TeamDetail> for TeamDetailResponse {
                 .map(|(user, role)| MemberResponse {
                     user_id: user.id,
                     display_name: user.display_name,
-                    email: user.email,
+                    email: emails.then_some(user.email),
                     role,
                 })
                 .collect(),

@@ -58,7 +58,7 @@ pub async fn create_team(
     Ok(HttpResponse::Created().json(TeamResponse::from(team)))
 }
 
-/// One team with its members.
+/// One team with its members (their email addresses only for managers and admins).
 ///
 /// Required role: viewer.
 #[utoipa::path(
@@ -70,12 +70,12 @@ pub async fn create_team(
 #[get("/teams/{id}")]
 pub async fn get_team(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let team = db::run(&state.pool, move |conn| teams::get(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(TeamDetailResponse::from(team)))
+    Ok(HttpResponse::Ok().json(TeamDetailResponse::for_caller(team, &caller.0)))
 }
 
 /// Add a member to a team, or change their role in it.
@@ -94,7 +94,7 @@ pub async fn get_team(
 #[put("/teams/{id}/members/{user_id}")]
 pub async fn put_team_member(
     state: web::Data<AppState>,
-    _caller: Admin,
+    caller: Admin,
     path: web::Path<(Uuid, Uuid)>,
     body: Body<PutMemberRequest>,
 ) -> actix_web::Result<HttpResponse> {
@@ -104,7 +104,7 @@ pub async fn put_team_member(
         teams::put_member(conn, team, user, role)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TeamDetailResponse::from(team)))
+    Ok(HttpResponse::Ok().json(TeamDetailResponse::for_caller(team, &caller.0)))
 }
 
 /// Remove a member from a team.

@@ -1,0 +1,210 @@
+//! HTTP conventions a dashboard builder relies on: HEAD wherever GET is served, `/docs`
+//! without its slash, RFC 6750 challenges, reports without items in the per-report figures,
+//! and team members' addresses shown only to those who may see people's addresses.
+
+use actix_web::http::StatusCode;
+use recotrack::db::enums::Role;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// `curl -sI` as a user types it: the status and the headers, names lowercased. Run as a child the runtime waits for, so the server keeps being served.
+async fn curl_head(url: &str, token: Option<&str>, extra: &[&str]) -> (u16, Vec<(String, String)>) {
+    let mut command = tokio::process::Command::new("curl");
+    command.args(["-sS", "-I", "--max-time", "10", url]);
+    if let Some(token) = token {
+        command.args(["-H", &format!("authorization: Bearer {token}")]);
+    }
+    for header in extra {
+        command.args(["-H", header]);
+    }
+    let out = command.output().await.expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[actix_web::test]
+async fn head_answers_wherever_get_does_with_the_same_headers_and_no_body() {
+    let app = TestApp::spawn().await;
+    let viewer = app.user(Role::Viewer).await;
+    let token = Some(viewer.access.as_str());
+
+    let get = app.call("GET", "/api/v1/stats/summary", token, None).await;
+    assert_eq!(get.status, StatusCode::OK);
+    let tag = get.header("etag").expect("etag").to_owned();
+    let url = format!("{}/api/v1/stats/summary", app.address);
+    let (status, headers) = curl_head(&url, token, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "etag"), Some(tag.as_str()));
+    assert_eq!(
+        header(&headers, "content-length"),
+        Some(get.text.len().to_string().as_str())
+    );
+    // The README's "poll cheaply": the tag from HEAD gets 304 on GET.
+    let again = app
+        .call_with(
+            "GET",
+            "/api/v1/stats/summary",
+            token,
+            None,
+            &[("if-none-match", &tag)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    let (status, headers) = curl_head(&format!("{}/healthz", app.address), None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-type"), Some("application/json"));
+    let (status, headers) = curl_head(
+        &format!("{}/api/v1/recommendations?limit=1", app.address),
+        token,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "x-total-count").is_some(), "{headers:?}");
+
+    // HEAD is refused like GET: without a token 401, on a POST-only path 405 naming GET-less
+    // methods.
+    let (status, _) = curl_head(&url, None, &[]).await;
+    assert_eq!(status, 401);
+    let (status, headers) =
+        curl_head(&format!("{}/api/v1/auth/login", app.address), None, &[]).await;
+    assert_eq!(status, 405);
+    assert_eq!(header(&headers, "allow"), Some("POST"));
+    let reply = app
+        .call("DELETE", "/api/v1/stats/summary", None, None)
+        .await;
+    assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+}
+
+#[actix_web::test]
+async fn docs_without_the_slash_redirect_to_swagger_ui() {
+    let app = TestApp::spawn().await;
+    let (status, headers) = curl_head(&format!("{}/docs", app.address), None, &[]).await;
+    assert_eq!(status, 308);
+    assert_eq!(header(&headers, "location"), Some("/docs/"));
+}
+
+#[actix_web::test]
+async fn the_bearer_challenge_gives_an_error_code_only_for_a_bad_token() {
+    let app = TestApp::spawn().await;
+    let none = app.call("GET", "/api/v1/me", None, None).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some("Bearer realm=\"recotrack\"")
+    );
+    assert_eq!(none.body["type"], "urn:recotrack:problem:unauthenticated");
+    let forged = app
+        .call("GET", "/api/v1/me", Some("not-a-token"), None)
+        .await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        forged.header("www-authenticate"),
+        Some("Bearer realm=\"recotrack\", error=\"invalid_token\"")
+    );
+}
+
+#[actix_web::test]
+async fn team_members_addresses_are_shown_to_managers_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let manager = app.user(Role::Manager).await;
+    let viewer = app.user(Role::Viewer).await;
+    let member = app.user(Role::Contributor).await;
+    let team = app
+        .call(
+            "POST",
+            "/api/v1/teams",
+            Some(&admin.access),
+            Some(json!({"name": "Ports desk"})),
+        )
+        .await;
+    assert_eq!(team.status, StatusCode::CREATED);
+    let path = format!("/api/v1/teams/{}", team.body["id"].as_str().expect("id"));
+    let put = app
+        .call(
+            "PUT",
+            &format!("{path}/members/{}", member.id),
+            Some(&admin.access),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK);
+
+    let seen_by_viewer = app.call("GET", &path, Some(&viewer.access), None).await;
+    assert_eq!(seen_by_viewer.status, StatusCode::OK);
+    let members = seen_by_viewer.body["members"].as_array().expect("members");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["user_id"], json!(member.id));
+    assert!(members[0].get("email").is_none(), "{members:?}");
+    assert!(!seen_by_viewer.text.contains(&member.email));
+
+    let seen_by_manager = app.call("GET", &path, Some(&manager.access), None).await;
+    assert_eq!(
+        seen_by_manager.body["members"][0]["email"],
+        json!(member.email)
+    );
+}
+
+#[actix_web::test]
+async fn figures_per_report_list_reports_without_items() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let m = Some(manager.access.as_str());
+    let empty = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            m,
+            Some(json!({"key": "empty-2026", "title": "Nothing imported yet"})),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::CREATED);
+    let by_report = app.call("GET", "/api/v1/stats/by-report", m, None).await;
+    assert_eq!(by_report.status, StatusCode::OK);
+    let row = by_report
+        .body
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["key"] == "empty-2026")
+        .expect("the empty report is listed")
+        .clone();
+    assert_eq!(row["total"], 0);
+    assert_eq!(row["kind"], "report");
+    assert_eq!(row["label"], "Nothing imported yet");
+    assert_eq!(row["by_status"]["not_started"], 0);
+    assert_eq!(row["oldest_stalled"], json!(null));
+    // Scoped to that report, it is the one row.
+    let id = empty.body["id"].as_str().expect("id");
+    let scoped = app
+        .call(
+            "GET",
+            &format!("/api/v1/stats/by-report?report={id}"),
+            m,
+            None,
+        )
+        .await;
+    let rows = scoped.body.as_array().expect("groups");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["key"], "empty-2026");
+}
