@@ -208,3 +208,155 @@ async fn figures_per_report_list_reports_without_items() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["key"], "empty-2026");
 }
+
+#[actix_web::test]
+async fn filters_take_report_keys_emails_me_and_team_names() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let manager = app.user(Role::Manager).await;
+    let owner = app.user(Role::Contributor).await;
+    let m = Some(manager.access.as_str());
+    let report = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            m,
+            Some(json!({"key": "keyed-2026", "title": "Found by key"})),
+        )
+        .await;
+    let report_id = report.body["id"].as_str().expect("id").to_owned();
+    let mut items = Vec::new();
+    for title in ["Owned by a person", "Owned by a team", "Owned by nobody"] {
+        let item = app
+            .call(
+                "POST",
+                "/api/v1/recommendations",
+                m,
+                Some(json!({"report_id": report_id, "title": title})),
+            )
+            .await;
+        assert_eq!(item.status, StatusCode::CREATED, "{}", item.text);
+        items.push(item.body["id"].as_str().expect("id").to_owned());
+    }
+    let (person_item, team_item) = (items[0].clone(), items[1].clone());
+    let owned = app
+        .call(
+            "PUT",
+            &format!(
+                "/api/v1/recommendations/{person_item}/owners/users/{}",
+                owner.id
+            ),
+            m,
+            Some(json!({"kind": "responsible"})),
+        )
+        .await;
+    assert_eq!(owned.status, StatusCode::NO_CONTENT, "{}", owned.text);
+    let team = app
+        .call(
+            "POST",
+            "/api/v1/teams",
+            Some(&admin.access),
+            Some(json!({"name": "Rail Desk"})),
+        )
+        .await;
+    let team_id = team.body["id"].as_str().expect("id").to_owned();
+    let owned = app
+        .call(
+            "PUT",
+            &format!("/api/v1/recommendations/{team_item}/owners/teams/{team_id}"),
+            m,
+            Some(json!({"kind": "responsible"})),
+        )
+        .await;
+    assert_eq!(owned.status, StatusCode::NO_CONTENT, "{}", owned.text);
+
+    let keys = |reply: &crate::helpers::Reply| -> Vec<String> {
+        reply.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["key"].as_str().expect("key").to_owned())
+            .collect()
+    };
+    let by_key = app
+        .call("GET", "/api/v1/recommendations?report=keyed-2026", m, None)
+        .await;
+    assert_eq!(
+        keys(&by_key),
+        vec!["keyed-2026/01", "keyed-2026/02", "keyed-2026/03"]
+    );
+    let by_email = app
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/recommendations?report=keyed-2026&owner={}",
+                owner.email.to_uppercase()
+            ),
+            m,
+            None,
+        )
+        .await;
+    assert_eq!(keys(&by_email), vec!["keyed-2026/01"]);
+    let mine = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?owner=me",
+            Some(&owner.access),
+            None,
+        )
+        .await;
+    assert_eq!(keys(&mine), vec!["keyed-2026/01"]);
+    let by_team = app
+        .call("GET", "/api/v1/recommendations?team=rail%20desk", m, None)
+        .await;
+    assert_eq!(keys(&by_team), vec!["keyed-2026/02"]);
+
+    // The figures take the same names, and `me` is each caller's own.
+    let mine = app
+        .call(
+            "GET",
+            "/api/v1/stats/summary?owner=me",
+            Some(&owner.access),
+            None,
+        )
+        .await;
+    assert_eq!(mine.body["total"], 1);
+    let managers = app
+        .call("GET", "/api/v1/stats/summary?owner=me", m, None)
+        .await;
+    assert_eq!(managers.body["total"], 0);
+    let by_report = app
+        .call("GET", "/api/v1/stats/summary?report=keyed-2026", m, None)
+        .await;
+    assert_eq!(by_report.body["total"], 3);
+
+    // Names that name nothing are refused, naming the parameter, and change nothing.
+    for (query, field) in [
+        ("report=no-such-report", "report"),
+        ("owner=nobody@example.org", "owner"),
+        ("owner=not-an-address", "owner"),
+        ("team=No%20such%20team", "team"),
+    ] {
+        for path in ["/api/v1/recommendations", "/api/v1/stats/summary"] {
+            let refused = app.call("GET", &format!("{path}?{query}"), m, None).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path}?{query}"
+            );
+            assert_eq!(refused.body["type"], "urn:recotrack:problem:validation");
+            assert_eq!(refused.body["field"], field, "{path}?{query}");
+        }
+    }
+    let token = app.api_token(&admin, Role::Viewer).await;
+    let tokens_me = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?owner=me",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(tokens_me.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(tokens_me.body["field"], "owner");
+}

@@ -167,12 +167,13 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Comma-separated responses.
     pub response: Option<String>,
-    /// Report id.
-    pub report: Option<Uuid>,
-    /// Items owned by this user, directly or through a team.
-    pub owner: Option<Uuid>,
-    /// Items owned by this team.
-    pub team: Option<Uuid>,
+    /// A report's key (e.g. `ccg-2017`) or id.
+    pub report: Option<String>,
+    /// Items owned by this user, directly or through a team: `me`, an email address or a
+    /// user id.
+    pub owner: Option<String>,
+    /// Items owned by this team: its name or id.
+    pub team: Option<String>,
     pub theme: Option<String>,
     pub priority: Option<Priority>,
     /// Due strictly before this date.

@@ -9,6 +9,7 @@ use crate::domain::dates;
 use crate::domain::history::Author;
 use crate::domain::items::edit::{self, ItemChanges, NewItem};
 use crate::domain::items::list::{self, Filter, Sort};
+use crate::domain::lookup::Named;
 use crate::domain::{items, reports};
 use crate::error::{Error, Result};
 use crate::http::auth::{Contributor, Manager, Viewer};
@@ -38,9 +39,10 @@ fn filter_of(query: &ListQuery) -> Result<Filter> {
     Ok(Filter {
         statuses: csv::<Status>("status", query.status.as_deref())?,
         responses: csv::<Response>("response", query.response.as_deref())?,
-        report_id: query.report,
-        owner: query.owner,
-        team: query.team,
+        // Named by key, email or name: resolved on the request's connection (`named_of`).
+        report_id: None,
+        owner: None,
+        team: None,
         theme: query.theme.clone(),
         priority: query.priority,
         due_before: dates::optional("due_before", query.due_before)?,
@@ -49,6 +51,33 @@ fn filter_of(query: &ListQuery) -> Result<Filter> {
         overdue: query.overdue,
         q: query.q.clone(),
     })
+}
+
+fn named_of(query: &ListQuery) -> Named {
+    Named {
+        report: query.report.clone(),
+        owner: query.owner.clone(),
+        team: query.team.clone(),
+    }
+}
+
+/// `filter` with the reports, people and teams `named` filled in as ids; `report` (from the
+/// path) wins over a report named in the query.
+fn resolved(
+    conn: &mut diesel::PgConnection,
+    mut filter: Filter,
+    named: &Named,
+    report: Option<Uuid>,
+    caller: Option<Uuid>,
+) -> Result<Filter> {
+    let ids = named.resolve(conn, caller)?;
+    filter.report_id = report.or(ids.report);
+    filter.owner = ids.owner;
+    filter.team = ids.team;
+    if let Some(report) = report {
+        reports::get(conn, report)?;
+    }
+    Ok(filter)
 }
 
 /// A `.csv` path or an `Accept` that prefers CSV over JSON.
@@ -87,19 +116,16 @@ async fn page(
     req: HttpRequest,
     query: ListQuery,
     report: Option<Uuid>,
+    caller: Option<Uuid>,
 ) -> Result<HttpResponse> {
-    let mut filter = filter_of(&query)?;
-    if report.is_some() {
-        filter.report_id = report;
-    }
+    let filter = filter_of(&query)?;
+    let named = named_of(&query);
     let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
     if wants_csv(&req) {
-        if let Some(report) = report {
-            db::run(&state.pool, move |conn| {
-                reports::get(conn, report).map(|_| ())
-            })
-            .await?;
-        }
+        let filter = db::run(&state.pool, move |conn| {
+            resolved(conn, filter, &named, report, caller)
+        })
+        .await?;
         let rules = state.settings.stall;
         return export::csv_response(
             state.pool.clone(),
@@ -114,9 +140,7 @@ async fn page(
     let cursor = query.cursor.clone();
     let rules = state.settings.stall;
     let page = db::run(&state.pool, move |conn| {
-        if let Some(report) = report {
-            reports::get(conn, report)?;
-        }
+        let filter = resolved(conn, filter, &named, report, caller)?;
         list::list(conn, &filter, sort, limit, cursor.as_deref(), &rules)
     })
     .await?;
@@ -160,11 +184,11 @@ async fn page(
 #[get("/recommendations")]
 pub async fn list_recommendations(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    page(state, req, query.into_inner(), None).await
+    page(state, req, query.into_inner(), None, caller.0.user_id()).await
 }
 
 /// Every recommendation matching the filters as CSV (RFC 4180, UTF-8 with a byte-order mark,
@@ -184,11 +208,11 @@ pub async fn list_recommendations(
 #[get("/recommendations.csv")]
 pub async fn export_recommendations(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    page(state, req, query.into_inner(), None).await
+    page(state, req, query.into_inner(), None, caller.0.user_id()).await
 }
 
 /// The recommendations of one report as CSV, like `/recommendations.csv`.
@@ -206,12 +230,19 @@ pub async fn export_recommendations(
 #[get("/reports/{id}/recommendations.csv")]
 pub async fn export_report_recommendations(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    page(state, req, query.into_inner(), Some(id.into_inner())).await
+    page(
+        state,
+        req,
+        query.into_inner(),
+        Some(id.into_inner()),
+        caller.0.user_id(),
+    )
+    .await
 }
 
 /// List the recommendations of one report (same filters as `/recommendations`).
@@ -226,12 +257,19 @@ pub async fn export_report_recommendations(
 #[get("/reports/{id}/recommendations")]
 pub async fn list_report_recommendations(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    page(state, req, query.into_inner(), Some(id.into_inner())).await
+    page(
+        state,
+        req,
+        query.into_inner(),
+        Some(id.into_inner()),
+        caller.0.user_id(),
+    )
+    .await
 }
 
 async fn respond(

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::dates;
+use crate::domain::lookup::Named;
 use crate::domain::stats::Scope;
 use crate::domain::stats::counts::{self, Counts, Group, Grouping};
 use crate::domain::stats::cycle::{self, CycleTimes};
@@ -26,24 +27,54 @@ use crate::http::problem::{Denied, Rejected};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ScopeQuery {
-    /// Report id.
-    pub report: Option<Uuid>,
+    /// A report's key (e.g. `ccg-2017`) or id.
+    pub report: Option<String>,
     /// Theme, e.g. `green`.
     pub theme: Option<String>,
-    /// Items owned by this team.
-    pub team: Option<Uuid>,
-    /// Items owned by this user, directly or through a team.
-    pub owner: Option<Uuid>,
+    /// Items owned by this team: its name or id.
+    pub team: Option<String>,
+    /// Items owned by this user, directly or through a team: `me`, an email address or a
+    /// user id.
+    pub owner: Option<String>,
 }
 
-impl From<&ScopeQuery> for Scope {
-    fn from(q: &ScopeQuery) -> Self {
-        Scope {
-            report_id: q.report,
-            theme: q.theme.clone().filter(|t| !t.trim().is_empty()),
-            team: q.team,
-            owner: q.owner,
+/// A scope as asked: reports, people and teams still as named, resolved on the connection
+/// that computes the figures.
+struct AskedScope {
+    named: Named,
+    theme: Option<String>,
+    caller: Option<Uuid>,
+}
+
+impl AskedScope {
+    fn new(q: ScopeQuery, caller: Option<Uuid>) -> Self {
+        Self {
+            named: Named {
+                report: q.report,
+                owner: q.owner,
+                team: q.team,
+            },
+            theme: q.theme.filter(|t| !t.trim().is_empty()),
+            caller,
         }
+    }
+
+    /// Figures for `owner=me` are the caller's own: they are cached per caller.
+    fn personal(&self) -> Option<Uuid> {
+        self.named
+            .depends_on_caller()
+            .then_some(self.caller)
+            .flatten()
+    }
+
+    fn resolve(self, conn: &mut diesel::PgConnection) -> Result<Scope> {
+        let ids = self.named.resolve(conn, self.caller)?;
+        Ok(Scope {
+            report_id: ids.report,
+            theme: self.theme,
+            team: ids.team,
+            owner: ids.owner,
+        })
     }
 }
 
@@ -59,26 +90,41 @@ pub struct TimelineQuery {
     pub from: Option<NaiveDate>,
     /// Last day (default today, UTC).
     pub to: Option<NaiveDate>,
-    pub report: Option<Uuid>,
+    /// A report's key or id.
+    pub report: Option<String>,
     pub theme: Option<String>,
-    pub team: Option<Uuid>,
-    pub owner: Option<Uuid>,
+    /// A team's name or id.
+    pub team: Option<String>,
+    /// `me`, an email address or a user id.
+    pub owner: Option<String>,
 }
 
 /// Figures for this request: from the cache when fresh, else computed by `work` and kept.
-async fn figures<T, F>(state: &AppState, req: &HttpRequest, work: F) -> Result<HttpResponse>
+async fn figures<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    scope: AskedScope,
+    work: F,
+) -> Result<HttpResponse>
 where
     T: serde::Serialize + Send + 'static,
-    F: FnOnce(&mut diesel::PgConnection) -> Result<T> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection, Scope) -> Result<T> + Send + 'static,
 {
-    let key = format!("{}?{}", req.path(), req.query_string());
+    let mut key = format!("{}?{}", req.path(), req.query_string());
+    if let Some(person) = scope.personal() {
+        key.push_str(&format!("#{person}"));
+    }
     let refresh = match state.figures.get(&key) {
         Lookup::Hit(body) => return conditional_body(req, StatusCode::OK, None, body),
         Lookup::Compute(refresh) => refresh,
     };
     // On any early return (or if the client leaves and this future is dropped) `refresh` is
     // dropped unused, and the next request recomputes.
-    let value = db::run(&state.pool, work).await?;
+    let value = db::run(&state.pool, move |conn| {
+        let scope = scope.resolve(conn)?;
+        work(conn, scope)
+    })
+    .await?;
     let body =
         bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?);
     refresh.put(body.clone());
@@ -108,13 +154,13 @@ pub enum NotModified {
 #[get("/stats/summary")]
 pub async fn get_stats_summary(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = Scope::from(&query.into_inner());
+    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
     let rules = state.settings.stall;
-    figures(&state, &req, move |conn| {
+    figures(&state, &req, scope, move |conn, scope| {
         counts::summary(conn, &scope, &rules)
     })
     .await
@@ -123,12 +169,11 @@ pub async fn get_stats_summary(
 async fn groups(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: ScopeQuery,
+    scope: AskedScope,
     grouping: Grouping,
 ) -> Result<HttpResponse> {
-    let scope = Scope::from(&query);
     let rules = state.settings.stall;
-    figures(&state, &req, move |conn| {
+    figures(&state, &req, scope, move |conn, scope| {
         counts::grouped(conn, &scope, grouping, &rules)
     })
     .await
@@ -141,16 +186,17 @@ async fn groups(
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "One entry per report with items", body = Vec<Group>), NotModified, Denied, Rejected)
+    responses((status = 200, description = "One entry per report, those without items in scope with zeros", body = Vec<Group>), NotModified, Denied, Rejected)
 )]
 #[get("/stats/by-report")]
 pub async fn get_stats_by_report(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    groups(state, req, query.into_inner(), Grouping::Report).await
+    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    groups(state, req, scope, Grouping::Report).await
 }
 
 /// The summary's counts per theme; items without a theme form a group with an empty key.
@@ -165,11 +211,12 @@ pub async fn get_stats_by_report(
 #[get("/stats/by-theme")]
 pub async fn get_stats_by_theme(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    groups(state, req, query.into_inner(), Grouping::Theme).await
+    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    groups(state, req, scope, Grouping::Theme).await
 }
 
 /// The summary's counts per owner (user or team); an item with several owners counts for each,
@@ -185,11 +232,12 @@ pub async fn get_stats_by_theme(
 #[get("/stats/by-owner")]
 pub async fn get_stats_by_owner(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    groups(state, req, query.into_inner(), Grouping::Owner).await
+    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    groups(state, req, scope, Grouping::Owner).await
 }
 
 /// Status counts at the end of each period, rebuilt from history (a burn-up chart), and the
@@ -205,21 +253,24 @@ pub async fn get_stats_by_owner(
 #[get("/stats/timeline")]
 pub async fn get_stats_timeline(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<TimelineQuery>,
 ) -> Result<HttpResponse> {
     let query = query.into_inner();
     let interval = Interval::parse(query.interval.as_deref().unwrap_or("week"))?;
     let to = dates::date("to", query.to.unwrap_or_else(|| Utc::now().date_naive()))?;
-    let scope = Scope::from(&ScopeQuery {
-        report: query.report,
-        theme: query.theme,
-        team: query.team,
-        owner: query.owner,
-    });
+    let scope = AskedScope::new(
+        ScopeQuery {
+            report: query.report,
+            theme: query.theme,
+            team: query.team,
+            owner: query.owner,
+        },
+        caller.0.user_id(),
+    );
     let from = dates::optional("from", query.from)?;
-    figures(&state, &req, move |conn| {
+    figures(&state, &req, scope, move |conn, scope| {
         timeline::timeline(conn, &scope, interval, from, to)
     })
     .await
@@ -238,10 +289,13 @@ pub async fn get_stats_timeline(
 #[get("/stats/cycle-times")]
 pub async fn get_stats_cycle_times(
     state: web::Data<AppState>,
-    _caller: Viewer,
+    caller: Viewer,
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = Scope::from(&query.into_inner());
-    figures(&state, &req, move |conn| cycle::cycle_times(conn, &scope)).await
+    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    figures(&state, &req, scope, move |conn, scope| {
+        cycle::cycle_times(conn, &scope)
+    })
+    .await
 }
