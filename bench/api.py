@@ -32,7 +32,7 @@ DURATION = int(os.environ.get("DURATION", "15"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 # Random reads draw from the first HOT items, in the API and in pgbench alike.
 HOT = 100_000
-BIN = "target/release/recotrack"
+BIN = os.environ["RECOTRACK_BIN"]  # set by bench/api.sh
 PASSWORD = "bench-password-not-secret"
 WORK = tempfile.mkdtemp(prefix="recotrack-bench-")
 

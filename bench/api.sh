@@ -12,4 +12,5 @@ if ! command -v wrk > /dev/null; then
   apt-get install -y -qq wrk > /dev/null
 fi
 cargo build --release --quiet --bin recotrack
-exec target/release/recotrack sandbox -- python3 bench/api.py
+export RECOTRACK_BIN="$(scripts/target-dir)/release/recotrack"
+exec "$RECOTRACK_BIN" sandbox -- python3 bench/api.py

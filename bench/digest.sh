@@ -9,4 +9,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin recotrack
-exec target/release/recotrack sandbox -- bash bench/digest_inner.sh
+export RECOTRACK_BIN="$(scripts/target-dir)/release/recotrack"
+exec "$RECOTRACK_BIN" sandbox -- bash bench/digest_inner.sh

@@ -48,7 +48,7 @@ export RECOTRACK__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret-0"
 export RECOTRACK__HISTORY__KEY="bench-history-key-bench-history-key-00"
 export RECOTRACK__LOG__FILTER="${RECOTRACK__LOG__FILTER:-warn}"
 export RECOTRACK__EMAIL__OUTBOX_DIR="$(mktemp -d)"
-/usr/bin/time -f "%e %M" -o /tmp/digest-bench.$$ target/release/recotrack digest run --dry-run > /tmp/digest-out.$$
+/usr/bin/time -f "%e %M" -o /tmp/digest-bench.$$ "$RECOTRACK_BIN" digest run --dry-run > /tmp/digest-out.$$
 if [ -n "${SLOW_MS:-}" ]; then
   # Statements slower than SLOW_MS during the run, from the server log (for profiling).
   cp "$(psql -At "$admin_url" -c 'SHOW data_directory')/server.log" /tmp/digest-bench-server.log

@@ -10,7 +10,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin recotrack
-target=$(cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-export RECOTRACK_BIN="$target/release/recotrack"
+export RECOTRACK_BIN="$(scripts/target-dir)/release/recotrack"
 exec "$RECOTRACK_BIN" sandbox -- python3 bench/login_flood.py

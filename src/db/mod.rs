@@ -2,6 +2,7 @@
 //! embedded migrations, and the private PostgreSQL cluster used when no server is configured.
 
 pub mod enums;
+pub mod explain;
 pub mod held;
 pub mod local;
 pub mod migrate;

@@ -44,6 +44,14 @@ pub fn add(
     Ok(comment)
 }
 
+/// One comment.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<Comment> {
+    Ok(comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)?)
+}
+
 /// The comments of an item, oldest first.
 pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Comment>> {
     recommendations::table

@@ -182,6 +182,14 @@ pub fn add(
     Ok(row)
 }
 
+/// One piece of evidence, as it stands now.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<Evidence> {
+    Ok(evidence::table
+        .find(id)
+        .select(Evidence::as_select())
+        .first(conn)?)
+}
+
 /// The evidence of an item, oldest first.
 pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Evidence>> {
     items::must_exist(conn, item)?;

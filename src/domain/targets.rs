@@ -54,6 +54,14 @@ fn snapshot(t: &Target) -> serde_json::Value {
            "unit": t.unit, "due_date": t.due_date, "progress": t.progress})
 }
 
+/// One target.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<Target> {
+    Ok(targets::table
+        .find(id)
+        .select(Target::as_select())
+        .first(conn)?)
+}
+
 /// The targets of `item`, in order.
 pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<Target>> {
     items::must_exist(conn, item)?;

@@ -90,6 +90,14 @@ pub fn create(conn: &mut PgConnection, account: &NewAccount) -> Result<User> {
         })
 }
 
+/// One user.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<User> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
+}
+
 /// Every user, by email.
 pub fn list(conn: &mut PgConnection) -> Result<Vec<User>> {
     Ok(users::table

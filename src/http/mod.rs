@@ -37,6 +37,19 @@ use crate::mailer::Mailer;
 pub const NO_STORE: (actix_web::http::header::HeaderName, &str) =
     (actix_web::http::header::CACHE_CONTROL, "no-store");
 
+/// A 201 whose `Location` names where the created resource is read, `path` being relative to
+/// `/api/v1` (RFC 9110 §15.3.2); every create answers through this.
+pub fn created(path: impl std::fmt::Display) -> actix_web::HttpResponseBuilder {
+    let mut response = actix_web::HttpResponse::Created();
+    response.insert_header((actix_web::http::header::LOCATION, api_path(path)));
+    response
+}
+
+/// `path` under the API's prefix, as the server answers it.
+pub fn api_path(path: impl std::fmt::Display) -> String {
+    format!("/api/v1{path}")
+}
+
 /// The largest request body accepted (413 beyond), JSON or not.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 

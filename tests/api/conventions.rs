@@ -360,3 +360,317 @@ async fn filters_take_report_keys_emails_me_and_team_names() {
     assert_eq!(tokens_me.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(tokens_me.body["field"], "owner");
 }
+
+/// Every 201 names the resource it made in `Location`, and that URL reads it back.
+#[actix_web::test]
+async fn every_create_answers_with_a_location_that_reads_back_what_it_made() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let manager = app.user(Role::Manager).await;
+    let a = Some(admin.access.as_str());
+    let m = Some(manager.access.as_str());
+
+    async fn made(
+        app: &TestApp,
+        token: Option<&str>,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (String, serde_json::Value) {
+        let reply = app.call("POST", path, token, Some(body)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{path}: {}", reply.text);
+        let location = reply
+            .header("location")
+            .unwrap_or_else(|| panic!("{path}: no Location"))
+            .to_owned();
+        (location, reply.body)
+    }
+    async fn reads_back(
+        app: &TestApp,
+        token: Option<&str>,
+        location: &str,
+        id: &serde_json::Value,
+    ) {
+        let read = app.call("GET", location, token, None).await;
+        assert_eq!(read.status, StatusCode::OK, "{location}: {}", read.text);
+        assert_eq!(&read.body["id"], id, "{location}");
+    }
+
+    let (at, team) = made(&app, a, "/api/v1/teams", json!({"name": "Located"})).await;
+    assert_eq!(
+        at,
+        format!("/api/v1/teams/{}", team["id"].as_str().expect("id"))
+    );
+    reads_back(&app, a, &at, &team["id"]).await;
+
+    let (at, user) = made(
+        &app,
+        a,
+        "/api/v1/users",
+        json!({"email": "located@example.org", "display_name": "Located", "role": "viewer"}),
+    )
+    .await;
+    assert_eq!(
+        at,
+        format!("/api/v1/users/{}", user["id"].as_str().expect("id"))
+    );
+    reads_back(&app, a, &at, &user["id"]).await;
+
+    let (at, token) = made(
+        &app,
+        a,
+        "/api/v1/tokens",
+        json!({"name": "wallboard", "role": "viewer"}),
+    )
+    .await;
+    assert_eq!(
+        at,
+        format!("/api/v1/tokens/{}", token["id"].as_str().expect("id"))
+    );
+    let read = app.call("GET", &at, a, None).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.body["name"], "wallboard");
+    assert!(
+        !read
+            .text
+            .contains(token["token_secret"].as_str().expect("secret")),
+        "the secret is shown once"
+    );
+
+    let (at, report) = made(
+        &app,
+        m,
+        "/api/v1/reports",
+        json!({"key": "located", "title": "Located"}),
+    )
+    .await;
+    let report_id = report["id"].as_str().expect("id").to_owned();
+    assert_eq!(at, format!("/api/v1/reports/{report_id}"));
+    reads_back(&app, m, &at, &report["id"]).await;
+
+    let import = format!("/api/v1/reports/{report_id}/import");
+    let preview = app
+        .call(
+            "POST",
+            &import,
+            m,
+            Some(json!({"text": "1. Build the port.\n2. Train the crews.\n"})),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    let (at, imported) = made(&app, m, &import, json!({"points": preview.body["points"]})).await;
+    assert_eq!(at, format!("/api/v1/reports/{report_id}/recommendations"));
+    let listed = app.call("GET", &at, m, None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let keys: Vec<&serde_json::Value> = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| &item["key"])
+        .collect();
+    let made_keys: Vec<&serde_json::Value> = imported["created"]
+        .as_array()
+        .expect("created")
+        .iter()
+        .collect();
+    assert!(!keys.is_empty());
+    assert_eq!(keys, made_keys, "the Location lists what the import made");
+    let (at, item) = made(
+        &app,
+        m,
+        "/api/v1/recommendations",
+        json!({"report_id": report_id, "title": "Open the corridor"}),
+    )
+    .await;
+    let item_id = item["id"].as_str().expect("id").to_owned();
+    assert_eq!(at, format!("/api/v1/recommendations/{item_id}"));
+    reads_back(&app, m, &at, &item["id"]).await;
+
+    let (at, comment) = made(
+        &app,
+        m,
+        &format!("/api/v1/recommendations/{item_id}/comments"),
+        json!({"body": "Started"}),
+    )
+    .await;
+    assert_eq!(
+        at,
+        format!("/api/v1/comments/{}", comment["id"].as_str().expect("id"))
+    );
+    reads_back(&app, m, &at, &comment["id"]).await;
+
+    let (at, evidence) = made(
+        &app,
+        m,
+        &format!("/api/v1/recommendations/{item_id}/evidence"),
+        json!({"kind": "url", "title": "Opened", "url": "https://example.org/opened"}),
+    )
+    .await;
+    assert_eq!(
+        at,
+        format!("/api/v1/evidence/{}", evidence["id"].as_str().expect("id"))
+    );
+    reads_back(&app, m, &at, &evidence["id"]).await;
+
+    let (at, target) = made(
+        &app,
+        m,
+        &format!("/api/v1/recommendations/{item_id}/targets"),
+        json!({"text": "Two corridors"}),
+    )
+    .await;
+    assert_eq!(
+        at,
+        format!("/api/v1/targets/{}", target["id"].as_str().expect("id"))
+    );
+    reads_back(&app, m, &at, &target["id"]).await;
+}
+
+/// Lists count as the caller prefers (PostgREST's `Prefer: count=`), and say what they did.
+#[actix_web::test]
+async fn lists_count_exactly_by_estimate_or_not_at_all_as_the_caller_prefers() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let m = Some(manager.access.as_str());
+    let report = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            m,
+            Some(json!({"key": "counted", "title": "Counted"})),
+        )
+        .await;
+    let report = report.body["id"].as_str().expect("id").to_owned();
+    // More than the 10,000 the list once stopped counting at, written straight to the table.
+    diesel::sql_query(format!(
+        "INSERT INTO recommendations (id, report_id, key, ordinal, title, body) \
+         SELECT gen_random_uuid(), '{report}', 'counted/' || n, n, 'Item ' || n, 'Do item ' || n \
+         FROM generate_series(1, 10050) n"
+    ))
+    .execute(&mut app.db.connect())
+    .expect("items inserted");
+    diesel::sql_query("ANALYZE recommendations")
+        .execute(&mut app.db.connect())
+        .expect("analyzed");
+    let path = "/api/v1/recommendations?report=counted&limit=2";
+    let list = |prefer: &'static str| {
+        let app = &app;
+        async move {
+            let extra: Vec<(&str, &str)> = if prefer.is_empty() {
+                vec![]
+            } else {
+                vec![("prefer", prefer)]
+            };
+            let reply = app.call_with("GET", path, m, None, &extra).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            assert_eq!(reply.body["items"].as_array().expect("items").len(), 2);
+            assert_eq!(
+                reply.header("vary"),
+                Some("Prefer"),
+                "caches keep the counts apart"
+            );
+            reply
+        }
+    };
+
+    let exact = list("count=exact").await;
+    assert_eq!(exact.body["total"], 10050);
+    assert_eq!(exact.body["total_kind"], "exact");
+    assert_eq!(exact.header("x-total-count"), Some("10050"));
+    assert_eq!(exact.header("x-total-count-kind"), Some("exact"));
+    assert_eq!(exact.header("preference-applied"), Some("count=exact"));
+
+    // The default is the planner's estimate, current after ANALYZE.
+    let planned = list("").await;
+    assert_eq!(planned.body["total_kind"], "planned");
+    assert_eq!(planned.header("preference-applied"), Some("count=planned"));
+    assert_eq!(planned.header("x-total-count-kind"), Some("planned"));
+    let estimate = planned.body["total"].as_i64().expect("a number");
+    assert!(
+        (9_000..=11_000).contains(&estimate),
+        "estimate {estimate} is near 10050"
+    );
+
+    let none = list("count=none").await;
+    assert_eq!(none.body["total"], serde_json::Value::Null);
+    assert_eq!(none.body["total_kind"], "none");
+    assert_eq!(none.header("x-total-count"), None);
+    assert_eq!(none.header("preference-applied"), Some("count=none"));
+
+    // Among other preferences, in any case; an unknown value is ignored (RFC 7240).
+    let mixed = list("return=minimal, Count=EXACT").await;
+    assert_eq!(mixed.header("preference-applied"), Some("count=exact"));
+    assert_eq!(mixed.body["total"], 10050);
+    let unknown = list("count=everything").await;
+    assert_eq!(unknown.header("preference-applied"), Some("count=planned"));
+
+    // A first page that holds the whole list is exact whatever was asked: nothing to estimate.
+    let small = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?report=counted&q=%22Do%20item%2010050%22",
+            m,
+            None,
+        )
+        .await;
+    assert_eq!(small.status, StatusCode::OK, "{}", small.text);
+    assert_eq!(small.body["total"], 1);
+    assert_eq!(small.body["total_kind"], "exact");
+    assert_eq!(small.header("x-total-count"), Some("1"));
+}
+
+/// Oversized bodies as curl sends them (`Expect: 100-continue`, chunked or not), with and
+/// without `Idempotency-Key`: always a problem document.
+#[actix_web::test]
+async fn oversized_bodies_from_curl_get_a_problem_document_through_every_middleware() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    let body = json!({"key": "huge", "title": "x".repeat(2 << 20)}).to_string();
+    std::fs::write(file.path(), body).expect("body written");
+    let data = format!("@{}", file.path().display());
+    let url = format!("{}/api/v1/reports", app.address);
+    let auth = format!("authorization: Bearer {}", manager.access);
+    for extra in [
+        vec![],
+        vec!["-H", "idempotency-key: huge-1"],
+        vec!["-H", "transfer-encoding: chunked"],
+        vec![
+            "-H",
+            "transfer-encoding: chunked",
+            "-H",
+            "idempotency-key: huge-2",
+        ],
+    ] {
+        let out = tokio::process::Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "20",
+                "-o",
+                "-",
+                "-w",
+                "\n%{http_code} %{content_type}",
+            ])
+            .args([
+                "-H",
+                &auth,
+                "-H",
+                "content-type: application/json",
+                "--data-binary",
+                &data,
+            ])
+            .args(&extra)
+            .arg(&url)
+            .output()
+            .await
+            .expect("curl runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let last = text.lines().last().unwrap_or_default();
+        assert_eq!(last, "413 application/problem+json", "{extra:?}: {text}");
+        assert!(
+            text.contains("urn:recotrack:problem:payload-too-large"),
+            "{extra:?}: {text}"
+        );
+    }
+}

@@ -188,11 +188,12 @@ async fn a_preview_then_its_points_create_the_items_in_one_transaction() {
     assert_eq!(created.body["created"][1], "tongji-copy/01.1");
     assert_eq!(created.body["created"][3], "tongji-copy/02");
     let listed = app
-        .call(
+        .call_with(
             "GET",
             &format!("/api/v1/reports/{id}/recommendations?sort=ordinal&limit=3"),
             m,
             None,
+            &[("prefer", "count=exact")],
         )
         .await;
     assert_eq!(listed.body["total"], 20);

@@ -536,10 +536,17 @@ async fn lists_filter_and_page_through_every_item_once() {
     loop {
         let page = w
             .app
-            .call("GET", &path, Some(&w.manager.access), None)
+            .call_with(
+                "GET",
+                &path,
+                Some(&w.manager.access),
+                None,
+                &[("prefer", "count=exact")],
+            )
             .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
         assert_eq!(page.body["total"], 8);
+        assert_eq!(page.body["total_kind"], "exact");
         assert_eq!(page.header("x-total-count"), Some("8"));
         for item in page.body["items"].as_array().expect("items") {
             seen.push(item["id"].as_str().expect("id").to_owned());

@@ -238,6 +238,27 @@ async fn oversized_and_deeply_nested_bodies_are_refused_and_change_nothing() {
         .await;
     assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(too_big.content_type, "application/problem+json");
+    // The same through the middleware that reads bodies first (replays need the whole body).
+    let keyed = app
+        .call_with(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(json!({"key": "huge-2", "title": "x".repeat(2 << 20)})),
+            &[("idempotency-key", "huge-2")],
+        )
+        .await;
+    assert_eq!(
+        keyed.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        keyed.text
+    );
+    assert_eq!(keyed.content_type, "application/problem+json");
+    assert_eq!(
+        keyed.body["type"],
+        "urn:recotrack:problem:payload-too-large"
+    );
     let mut deep = json!("bottom");
     for _ in 0..200 {
         deep = json!([deep]);

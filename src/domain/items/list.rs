@@ -1,6 +1,6 @@
 //! Listing items for dashboards: filters, sorting, keyset pagination with an opaque cursor, and
-//! the total. Three statements whatever the page size: count, page, owners. The count stops at
-//! [`COUNT_CAP`]: an exact total of a huge list would cost a scan of it on every page.
+//! the total counted as the caller chooses ([`Count`]). At most three statements whatever the
+//! page size: page, owners, and the count (none when the page holds the whole list).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -123,21 +123,49 @@ impl Cursor {
     }
 }
 
+/// How a list's total is counted (`Prefer: count=...`): exactly (a scan of every match, however
+/// many), as the planner estimates it (one cheap statement, the default), or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Count {
+    Exact,
+    #[default]
+    Planned,
+    None,
+}
+
+impl Count {
+    /// The preference's value as `Prefer` spells it; `None` for a value we do not know (which
+    /// RFC 7240 says to ignore).
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_lowercase().as_str() {
+            "exact" => Some(Self::Exact),
+            "planned" => Some(Self::Planned),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Planned => "planned",
+            Self::None => "none",
+        }
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub items: Vec<Item>,
-    /// Matches, counted up to [`COUNT_CAP`].
-    pub total: i64,
-    /// More than [`COUNT_CAP`] items match.
-    pub total_capped: bool,
+    /// Matches, counted as `total_kind` says; absent when not counted.
+    pub total: Option<i64>,
+    /// How `total` was reached: a page that holds the whole list is counted exactly for free.
+    pub total_kind: Count,
     pub next_cursor: Option<String>,
 }
 
 type Query<'a> = diesel::dsl::IntoBoxed<'a, recs::table, Pg>;
-
-/// Totals are exact up to here; beyond, the page says the total is capped.
-pub const COUNT_CAP: i64 = 10_000;
 
 /// The report key of the row, without joining reports into every count.
 const REPORT_KEY: &str =
@@ -285,26 +313,25 @@ fn cursor_after(item: &Recommendation, sort: Sort) -> Cursor {
     }
 }
 
-/// A page of at most `limit` items matching `filter`, after `cursor`.
+/// The page size a caller may ask for.
+pub const LIMITS: std::ops::RangeInclusive<i64> = 1..=200;
+
+/// A page of at most `limit` items matching `filter`, after `cursor`, with the total counted as
+/// `count` says.
 pub fn list(
     conn: &mut PgConnection,
     filter: &Filter,
     sort: Sort,
     limit: i64,
     cursor: Option<&str>,
+    count: Count,
     rules: &StallRules,
 ) -> Result<Page> {
-    if !(1..=200).contains(&limit) {
+    if !LIMITS.contains(&limit) {
         return Err(Error::invalid("limit", "must be between 1 and 200"));
     }
     let cursor = cursor.map(|raw| Cursor::decode(raw, sort)).transpose()?;
-    let counted = filtered(filter, rules)
-        .select(sql::<diesel::sql_types::Integer>("1"))
-        .limit(COUNT_CAP + 1)
-        .load::<i32>(conn)?
-        .len();
-    let counted = i64::try_from(counted).unwrap_or(i64::MAX);
-    let (total, total_capped) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
+    let from_start = cursor.is_none();
     let mut query = filtered(filter, rules);
     if let Some(cursor) = cursor {
         query = after_cursor(query, sort, cursor)?;
@@ -319,6 +346,22 @@ pub fn list(
         .load(conn)?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let seen = i64::try_from(rows.len()).unwrap_or(i64::MAX) + i64::from(more);
+    let (total, total_kind) = match count {
+        Count::None => (None, Count::None),
+        _ if from_start && !more => (Some(seen), Count::Exact),
+        Count::Exact => (
+            Some(filtered(filter, rules).count().get_result::<i64>(conn)?),
+            Count::Exact,
+        ),
+        Count::Planned => {
+            let matches = filtered(filter, rules).select(sql::<diesel::sql_types::Integer>("1"));
+            let estimate = crate::db::explain::estimated_rows(conn, matches)?;
+            // A first page has seen some matches for certain; no estimate may be below them.
+            let floor = if from_start { seen } else { 0 };
+            (Some(estimate.max(floor)), Count::Planned)
+        }
+    };
     let next_cursor = more
         .then(|| {
             rows.last()
@@ -328,7 +371,7 @@ pub fn list(
     Ok(Page {
         items: assemble(conn, rows, rules)?,
         total,
-        total_capped,
+        total_kind,
         next_cursor,
     })
 }

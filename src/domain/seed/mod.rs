@@ -204,6 +204,14 @@ pub fn load(
             error,
         })?;
     }
+    // Planned list totals are the planner's estimates: make them right from the first request
+    // rather than after autovacuum's next look.
+    diesel::sql_query("ANALYZE recommendations, recommendation_owners")
+        .execute(conn)
+        .map_err(|error| SeedError::Load {
+            file: "(statistics)".into(),
+            error: error.into(),
+        })?;
     Ok(summary)
 }
 

@@ -9,7 +9,7 @@ use crate::db::enums::{
     Verification,
 };
 use crate::db::models::{Comment, Evidence, HistoryEvent};
-use crate::domain::items::{Item, Owner};
+use crate::domain::items::{Item, Owner, list};
 use crate::domain::provenance::Provenance;
 use crate::domain::workflow::Axis;
 
@@ -146,14 +146,37 @@ impl From<Item> for RecommendationResponse {
     }
 }
 
-/// A page of items. The `Link` header carries the next page's URL; `X-Total-Count` the total.
+/// How a list's `total` was counted.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TotalKind {
+    /// Every match counted (asked for with `Prefer: count=exact`, or the page holds them all).
+    Exact,
+    /// The database planner's estimate: cheap, and close once statistics are current.
+    Planned,
+    /// Not counted (`Prefer: count=none`).
+    None,
+}
+
+impl From<list::Count> for TotalKind {
+    fn from(count: list::Count) -> Self {
+        match count {
+            list::Count::Exact => Self::Exact,
+            list::Count::Planned => Self::Planned,
+            list::Count::None => Self::None,
+        }
+    }
+}
+
+/// A page of items. The `Link` header carries the next page's URL; `X-Total-Count` and
+/// `X-Total-Count-Kind` repeat `total` and `total_kind`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecommendationPage {
     pub items: Vec<RecommendationResponse>,
-    /// How many items match the filters, across all pages, counted up to 10,000.
-    pub total: i64,
-    /// More than 10,000 items match (`total` then says 10,000 and `X-Total-Count` is absent).
-    pub total_capped: bool,
+    /// How many items match the filters, across all pages, counted as `total_kind` says;
+    /// `null` when not counted.
+    pub total: Option<i64>,
+    pub total_kind: TotalKind,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }

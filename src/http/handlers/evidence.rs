@@ -11,7 +11,7 @@ use crate::http::auth::{Contributor, Manager, Viewer};
 use crate::http::dto::items::{EvidenceRequest, EvidenceResponse, ReviewRequest};
 use crate::http::etag::if_match;
 use crate::http::problem::{Conflicting, Denied, Missing, Rejected, Required, Stale};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 impl From<EvidenceRequest> for EvidenceInput {
     fn from(r: EvidenceRequest) -> Self {
@@ -52,7 +52,34 @@ pub async fn create_evidence(
         evidence::add(conn, &principal, item, input)
     })
     .await?;
-    Ok(HttpResponse::Created()
+    Ok(created(format!("/evidence/{}", row.id))
+        .insert_header((ETAG, format!("\"{}\"", row.version)))
+        .json(EvidenceResponse::from(row)))
+}
+
+/// One piece of evidence with its review state; the `ETag` is its version (send it as
+/// `If-Match` when changing it).
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The evidence", body = EvidenceResponse,
+         headers(("ETag" = String, description = "`\"<version>\"`"))),
+        Denied, Missing,
+    )
+)]
+#[get("/evidence/{id}")]
+pub async fn get_evidence(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| evidence::get(conn, id)).await?;
+    Ok(HttpResponse::Ok()
         .insert_header((ETAG, format!("\"{}\"", row.version)))
         .json(EvidenceResponse::from(row)))
 }

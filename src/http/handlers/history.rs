@@ -12,7 +12,7 @@ use crate::http::dto::items::{
     CommentRequest, CommentResponse, HistoryEventResponse, HistoryVerification,
 };
 use crate::http::problem::{Denied, Missing, Rejected};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 /// Comment on an item.
 ///
@@ -38,7 +38,27 @@ pub async fn create_comment(
         comments::add(conn, &principal, item, &text)
     })
     .await?;
-    Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
+    Ok(created(format!("/comments/{}", comment.id)).json(CommentResponse::from(comment)))
+}
+
+/// One comment.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "comments",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Comment id")),
+    responses((status = 200, description = "The comment", body = CommentResponse), Denied, Missing)
+)]
+#[get("/comments/{id}")]
+pub async fn get_comment(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| comments::get(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(CommentResponse::from(row)))
 }
 
 /// The comments on an item.

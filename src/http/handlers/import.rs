@@ -76,7 +76,10 @@ pub async fn create_import(
                 import::create(conn, report, &to_create, author)
             })
             .await?;
-            Ok(HttpResponse::Created().json(ImportResponse { points, created }))
+            Ok(
+                crate::http::created(format!("/reports/{report}/recommendations"))
+                    .json(ImportResponse { points, created }),
+            )
         }
         _ => {
             Err(Error::invalid("text", "send either `text` (preview) or `points` (create)").into())

@@ -93,6 +93,24 @@ fn wants_csv(req: &HttpRequest) -> bool {
     accept.contains("text/csv") && !accept.contains("application/json")
 }
 
+/// The `count` preference of RFC 7240's `Prefer` (`Prefer: count=exact`, possibly among other
+/// preferences); the default when absent or not one we know, as the RFC says to ignore those.
+fn preferred_count(req: &HttpRequest) -> list::Count {
+    req.headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|preference| {
+            let (name, value) = preference.split(';').next()?.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("count")
+                .then(|| list::Count::parse(value.trim().trim_matches('"')))
+                .flatten()
+        })
+        .next()
+        .unwrap_or_default()
+}
+
 /// The URL of the next page: this request's, with the cursor replaced.
 fn next_link(state: &AppState, req: &HttpRequest, cursor: &str) -> String {
     let kept: Vec<&str> = req
@@ -139,14 +157,18 @@ async fn page(
     let limit = query.limit.unwrap_or(50);
     let cursor = query.cursor.clone();
     let rules = state.settings.stall;
+    let count = preferred_count(&req);
     let page = db::run(&state.pool, move |conn| {
         let filter = resolved(conn, filter, &named, report, caller)?;
-        list::list(conn, &filter, sort, limit, cursor.as_deref(), &rules)
+        list::list(conn, &filter, sort, limit, cursor.as_deref(), count, &rules)
     })
     .await?;
     let mut response = HttpResponse::Ok();
-    if !page.total_capped {
-        response.insert_header(("X-Total-Count", page.total.to_string()));
+    response.insert_header(("Preference-Applied", format!("count={}", count.as_str())));
+    response.insert_header((actix_web::http::header::VARY, "Prefer"));
+    if let Some(total) = page.total {
+        response.insert_header(("X-Total-Count", total.to_string()));
+        response.insert_header(("X-Total-Count-Kind", page.total_kind.as_str()));
     }
     if let Some(next) = &page.next_cursor {
         response.insert_header(("Link", next_link(&state, &req, next)));
@@ -158,7 +180,7 @@ async fn page(
             .map(RecommendationResponse::from)
             .collect(),
         total: page.total,
-        total_capped: page.total_capped,
+        total_kind: page.total_kind.into(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -170,10 +192,16 @@ async fn page(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = ["viewer"])),
-    params(ListQuery),
+    params(ListQuery, ("Prefer" = Option<String>, Header, description = "`count=exact` (every match counted), `count=planned` (the planner's estimate; the default) or `count=none`")),
     responses(
-        (status = 200, description = "A page of items; `Link: <...>; rel=\"next\"` and `X-Total-Count` headers. \
+        (status = 200, description = "A page of items. \
          As `text/csv`: every matching item, one row each, with a header row",
+         headers(
+             ("X-Total-Count" = i64, description = "`total`, when counted"),
+             ("X-Total-Count-Kind" = String, description = "`exact` or `planned`, as `total_kind`"),
+             ("Preference-Applied" = String, description = "The count applied, e.g. `count=planned`"),
+             ("Link" = String, description = "`<next page URL>; rel=\"next\"` unless this is the last page"),
+         ),
          content(
             (RecommendationPage = "application/json"),
             (String = "text/csv", example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Improving the top-level design,...\r\n"),
@@ -251,8 +279,17 @@ pub async fn export_report_recommendations(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = ["viewer"])),
-    params(("id" = Uuid, Path, description = "Report id"), ListQuery),
-    responses((status = 200, description = "A page of items", body = RecommendationPage), Denied, Rejected, Missing)
+    params(("id" = Uuid, Path, description = "Report id"), ListQuery, ("Prefer" = Option<String>, Header, description = "`count=exact` (every match counted), `count=planned` (the planner's estimate; the default) or `count=none`")),
+    responses(
+        (status = 200, description = "A page of items", body = RecommendationPage,
+         headers(
+             ("X-Total-Count" = i64, description = "`total`, when counted"),
+             ("X-Total-Count-Kind" = String, description = "`exact` or `planned`, as `total_kind`"),
+             ("Preference-Applied" = String, description = "The count applied, e.g. `count=planned`"),
+             ("Link" = String, description = "`<next page URL>; rel=\"next\"` unless this is the last page"),
+         ),),
+        Denied, Rejected, Missing,
+    )
 )]
 #[get("/reports/{id}/recommendations")]
 pub async fn list_report_recommendations(
@@ -307,12 +344,22 @@ where
     })
     .await?;
     let version = item.rec.version;
-    conditional_json(
+    let id = item.rec.id;
+    let mut response = conditional_json(
         req,
         status,
         Some(version),
         &RecommendationResponse::from(item),
-    )
+    )?;
+    if status == actix_web::http::StatusCode::CREATED {
+        let location = crate::http::api_path(format_args!("/recommendations/{id}"));
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&location) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::LOCATION, value);
+        }
+    }
+    Ok(response)
 }
 
 /// One recommendation, with its owners and computed stalled/overdue flags.

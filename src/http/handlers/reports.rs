@@ -10,7 +10,7 @@ use crate::http::auth::{Manager, Viewer};
 use crate::http::dto::reports::{ReportRequest, ReportResponse};
 use crate::http::etag::{etag, if_match};
 use crate::http::problem::{Conflicting, Denied, Missing, Rejected, Stale};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 /// List reports.
 ///
@@ -58,7 +58,7 @@ pub async fn create_report(
         reports::create(conn, &key, body.into(), creator)
     })
     .await?;
-    Ok(HttpResponse::Created()
+    Ok(created(format!("/reports/{}", report.id))
         .insert_header(etag(report.version))
         .json(ReportResponse::from(report)))
 }

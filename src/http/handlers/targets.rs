@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::http::auth::{Contributor, Manager, Viewer};
 use crate::http::dto::targets::{ProgressRequest, TargetRequest, TargetResponse};
 use crate::http::problem::{Denied, Missing, Rejected};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 /// The measurable commitments of an item, each with its own due date and progress.
 ///
@@ -59,12 +59,27 @@ pub async fn create_target(
         targets::create(conn, &principal, item, input)
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/recommendations/{item}/targets"),
-        ))
-        .json(TargetResponse::from(row)))
+    Ok(created(format!("/targets/{}", row.id)).json(TargetResponse::from(row)))
+}
+
+/// One target with its progress.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "targets",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Target id")),
+    responses((status = 200, description = "The target", body = TargetResponse), Denied, Missing)
+)]
+#[get("/targets/{id}")]
+pub async fn get_target(
+    state: web::Data<AppState>,
+    _caller: Viewer,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| targets::get(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(TargetResponse::from(row)))
 }
 
 /// Report how much of a target is done; recorded in the item's history.

@@ -11,7 +11,7 @@ use crate::http::dto::teams::{
     CreateTeamRequest, PutMemberRequest, TeamDetailResponse, TeamResponse,
 };
 use crate::http::problem::{Conflicting, Denied, Missing, Rejected};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 /// List teams.
 ///
@@ -55,7 +55,7 @@ pub async fn create_team(
         teams::create(conn, &body.name, &body.description, false)
     })
     .await?;
-    Ok(HttpResponse::Created().json(TeamResponse::from(team)))
+    Ok(created(format!("/teams/{}", team.id)).json(TeamResponse::from(team)))
 }
 
 /// One team with its members (their email addresses only for managers and admins).

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::http::auth::Admin;
 use crate::http::dto::tokens::{ApiTokenResponse, CreateApiTokenRequest, CreatedApiTokenResponse};
 use crate::http::problem::{Denied, Missing, Rejected};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 /// List API tokens (never their secrets).
 ///
@@ -49,20 +49,40 @@ pub async fn create_token(
 ) -> actix_web::Result<HttpResponse> {
     let body = parsed(body)?;
     let creator = caller.0.user_id();
-    let created = db::transaction(&state.pool, move |conn| {
+    let new = db::transaction(&state.pool, move |conn| {
         tokens::create(conn, &body.name, body.role, body.expires_at, creator)
     })
     .await?;
-    let mut response = HttpResponse::Created()
+    let mut response = created(format!("/tokens/{}", new.token.id))
         .insert_header(crate::http::NO_STORE)
         .json(CreatedApiTokenResponse {
-            token: created.token.into(),
-            token_secret: created.secret,
+            token: new.token.into(),
+            token_secret: new.secret,
         });
     response
         .extensions_mut()
         .insert(crate::http::idempotency::CarriesSecret);
     Ok(response)
+}
+
+/// One API token (never its secret).
+///
+/// Required role: admin.
+#[utoipa::path(
+    tag = "tokens",
+    security(("bearer" = ["admin"])),
+    params(("id" = Uuid, Path, description = "Token id")),
+    responses((status = 200, description = "The token", body = ApiTokenResponse), Denied, Missing)
+)]
+#[get("/tokens/{id}")]
+pub async fn get_token(
+    state: web::Data<AppState>,
+    _caller: Admin,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let token = db::run(&state.pool, move |conn| tokens::get(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(ApiTokenResponse::from(token)))
 }
 
 /// Revoke an API token; it stops working at once.

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::http::auth::{Admin, Manager};
 use crate::http::dto::users::{CreateUserRequest, UpdateUserRequest, UserResponse};
 use crate::http::problem::{Conflicting, Denied, Missing, Rejected};
-use crate::http::{AppState, Body, parsed};
+use crate::http::{AppState, Body, created, parsed};
 
 /// List users.
 ///
@@ -31,6 +31,26 @@ pub async fn list_users(
             .map(UserResponse::from)
             .collect::<Vec<_>>(),
     ))
+}
+
+/// One user.
+///
+/// Required role: manager.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = ["manager"])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = UserResponse), Denied, Missing)
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    _caller: Manager,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let user = db::run(&state.pool, move |conn| users::get(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
 /// Create a user.
@@ -60,7 +80,7 @@ pub async fn create_user(
         is_demo: false,
     };
     let user = db::transaction(&state.pool, move |conn| users::create(conn, &account)).await?;
-    Ok(HttpResponse::Created().json(UserResponse::from(user)))
+    Ok(created(format!("/users/{}", user.id)).json(UserResponse::from(user)))
 }
 
 /// Change a user's name, role, password or active flag.
