@@ -76,7 +76,9 @@ mod tests {
 
     #[test]
     fn known_paths_list_their_methods() {
-        let table = MethodTable::from_document(&crate::http::openapi::document());
+        let table = MethodTable::from_document(&crate::http::openapi::document(
+            crate::http::openapi::LOCAL_BASE_URL,
+        ));
         let allowed = table.allowed("/api/v1/recommendations/abc").expect("known");
         assert!(allowed.contains(&Method::GET) && allowed.contains(&Method::PATCH));
         assert!(!allowed.contains(&Method::DELETE));

@@ -92,7 +92,7 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
     let metrics = state.metrics.clone();
     let state = web::Data::new(state);
     // Built once: every worker serves the same document and answers 405s from it.
-    let document = openapi::document();
+    let document = openapi::document(&state.settings.server.base_url);
     let methods = web::Data::new(methods::MethodTable::from_document(&document));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()

@@ -65,19 +65,54 @@ pub fn base() -> utoipa::openapi::OpenApi {
     BaseDoc::openapi()
 }
 
-/// The complete document, as served at `/api-docs/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The server the committed document names: `server.base_url` of `config/default.toml`, where
+/// `cargo run -- serve` listens.
+pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8080";
+
+/// Operations anyone may call without credentials; every other one declares its role.
+const PUBLIC: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+];
+
+/// The complete document for the instance at `base_url`, as served at
+/// `/api-docs/openapi.json`.
+pub fn document(base_url: &str) -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(base())
         .configure(super::handlers::routes)
         .split_for_parts();
-    finish(api)
+    let mut api = finish(api);
+    api.servers = Some(vec![utoipa::openapi::Server::new(base_url)]);
+    api
 }
 
-/// The document as committed: pretty JSON with a trailing newline.
+/// The document as committed (for [`LOCAL_BASE_URL`]): pretty JSON with a trailing newline.
 pub fn document_json() -> Result<String, serde_json::Error> {
-    serde_json::to_string_pretty(&document()).map(|json| json + "\n")
+    serde_json::to_string_pretty(&document(LOCAL_BASE_URL)).map(|json| json + "\n")
+}
+
+/// A header or query parameter is absent or a string: never `null`, whatever the Rust type
+/// (`Option<String>`) made of it.
+fn not_nullable(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::schema::{Schema, SchemaType};
+    use utoipa::openapi::{RefOr, Type};
+    if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+        && let SchemaType::Array(types) = &object.schema_type
+    {
+        let kept: Vec<Type> = types
+            .iter()
+            .filter(|t| **t != Type::Null)
+            .cloned()
+            .collect();
+        if let [one] = kept.as_slice() {
+            object.schema_type = SchemaType::Type(one.clone());
+        }
+    }
 }
 
 /// What every write operation shares and no handler repeats: `Idempotency-Key` on `POST`, and
@@ -123,7 +158,26 @@ fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let running =
         problem("Conflict, or the first request with this `Idempotency-Key` is still running");
     let media = problem("The body is not `application/json`");
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
+        for operation in [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if PUBLIC.contains(&path.as_str()) {
+                operation.security = Some(Vec::new());
+            }
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let utoipa::openapi::RefOr::T(parameter) = parameter {
+                    not_nullable(parameter);
+                }
+            }
+        }
         if let Some(post) = item.post.as_mut() {
             post.parameters
                 .get_or_insert_with(Vec::new)
@@ -159,4 +213,46 @@ fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     api
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_server_is_where_the_default_configuration_listens() {
+        let default: toml::Value =
+            toml::from_str(include_str!("../../config/default.toml")).expect("default.toml");
+        assert_eq!(
+            default["server"]["base_url"].as_str(),
+            Some(super::LOCAL_BASE_URL)
+        );
+    }
+
+    #[test]
+    fn public_operations_say_so_and_every_other_one_names_its_role() {
+        let api = super::document("https://tracker.example.org");
+        let json = serde_json::to_value(&api).expect("json");
+        assert_eq!(json["servers"][0]["url"], "https://tracker.example.org");
+        let mut public = Vec::new();
+        for (path, item) in json["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("operations") {
+                let security = operation["security"]
+                    .as_array()
+                    .expect("security everywhere");
+                if security.is_empty() {
+                    public.push(format!("{method} {path}"));
+                }
+            }
+        }
+        public.sort();
+        assert_eq!(
+            public,
+            [
+                "get /healthz",
+                "get /metrics",
+                "get /readyz",
+                "post /api/v1/auth/login",
+                "post /api/v1/auth/refresh"
+            ]
+        );
+    }
 }

@@ -48,7 +48,10 @@ struct Operation {
 }
 
 fn protected_operations() -> Vec<Operation> {
-    let document = serde_json::to_value(recotrack::http::openapi::document()).expect("json");
+    let document = serde_json::to_value(recotrack::http::openapi::document(
+        recotrack::http::openapi::LOCAL_BASE_URL,
+    ))
+    .expect("json");
     let schemas = document["components"]["schemas"].clone();
     let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().expect("paths") {

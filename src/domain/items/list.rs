@@ -59,6 +59,18 @@ pub struct Sort {
     pub descending: bool,
 }
 
+impl SortKey {
+    pub const ALL: [Self; 3] = [Self::Ordinal, Self::DueDate, Self::LastActivity];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ordinal => "ordinal",
+            Self::DueDate => "due_date",
+            Self::LastActivity => "last_activity",
+        }
+    }
+}
+
 impl Sort {
     /// Parses `ordinal`, `due_date`, `last_activity`, each optionally prefixed with `-`.
     pub fn parse(raw: &str) -> Result<Self> {
@@ -66,26 +78,28 @@ impl Sort {
             Some(name) => (true, name),
             None => (false, raw),
         };
-        let key = match name {
-            "ordinal" => SortKey::Ordinal,
-            "due_date" => SortKey::DueDate,
-            "last_activity" => SortKey::LastActivity,
-            _ => {
-                return Err(Error::invalid(
+        let key = SortKey::ALL
+            .into_iter()
+            .find(|key| key.as_str() == name)
+            .ok_or_else(|| {
+                Error::invalid(
                     "sort",
                     "use ordinal, due_date or last_activity, optionally with a leading -",
-                ));
-            }
-        };
+                )
+            })?;
         Ok(Self { key, descending })
     }
 
+    /// Every way `sort` may be written, as the API documents them.
+    pub fn spellings() -> Vec<String> {
+        SortKey::ALL
+            .into_iter()
+            .flat_map(|key| [false, true].map(|descending| Self { key, descending }.name()))
+            .collect()
+    }
+
     fn name(self) -> String {
-        let key = match self.key {
-            SortKey::Ordinal => "ordinal",
-            SortKey::DueDate => "due_date",
-            SortKey::LastActivity => "last_activity",
-        };
+        let key = self.key.as_str();
         if self.descending {
             format!("-{key}")
         } else {
@@ -315,6 +329,8 @@ fn cursor_after(item: &Recommendation, sort: Sort) -> Cursor {
 
 /// The page size a caller may ask for.
 pub const LIMITS: std::ops::RangeInclusive<i64> = 1..=200;
+/// The page size when none is asked for.
+pub const DEFAULT_LIMIT: i64 = 50;
 
 /// A page of at most `limit` items matching `filter`, after `cursor`, with the total counted as
 /// `count` says.

@@ -80,9 +80,18 @@ pub struct Group {
     /// The report's, user's or team's id.
     pub id: Option<Uuid>,
     /// `report`, `theme`, `user`, `team` or `unowned`.
+    #[schema(schema_with = group_kind_schema)]
     pub kind: String,
     #[serde(flatten)]
     pub counts: Counts,
+}
+
+/// The kinds the grouping queries below write into `group_kind`.
+fn group_kind_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["report", "theme", "user", "team", "unowned"]))
+        .build()
 }
 
 /// How to split items into groups.

@@ -12,22 +12,31 @@ use super::{Condition, STATUS_CHANGES_CTE, STATUSES, Scope, scoped_cte};
 use crate::error::{Error, Result};
 
 /// The length of one period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Interval {
     Day,
     /// Monday to Sunday.
+    #[default]
     Week,
     Month,
 }
 
 impl Interval {
-    pub fn parse(raw: &str) -> Result<Self> {
-        match raw {
-            "day" => Ok(Self::Day),
-            "week" => Ok(Self::Week),
-            "month" => Ok(Self::Month),
-            _ => Err(Error::invalid("interval", "use day, week or month")),
+    pub const ALL: [Self; 3] = [Self::Day, Self::Week, Self::Month];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
         }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|interval| interval.as_str() == raw)
+            .ok_or_else(|| Error::invalid("interval", "use day, week or month"))
     }
 
     fn sql(self) -> &'static str {

@@ -36,14 +36,59 @@ impl From<Owner> for OwnerResponse {
 
 /// A tracked recommendation.
 #[derive(Debug, Serialize, ToSchema)]
+// A real answer: the seeded item ccg-2017/10 as `cargo run -- serve` returns it.
 #[schema(example = json!({
-    "id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/10", "report_id": "6a3e...",
-    "report_key": "ccg-2017", "ordinal": 10, "parent_id": null,
+    "id": "4af1b6a9-b549-4ba8-93d4-bf6d3f0ed0bd",
+    "key": "ccg-2017/10",
+    "report_id": "4c187015-d1ca-4508-b630-d71b565adf40",
+    "report_key": "ccg-2017",
+    "ordinal": 10,
+    "parent_id": null,
     "title": "Pushing forward green development on the route of B&R",
-    "body": "Sustainable development and revival of the country is impossible ...",
-    "themes": ["green"], "priority": "medium", "response": "accepted", "status": "in_progress",
-    "evidence_stage": "verified", "evidence_as_of": "2019-04-22", "stalled": false, "overdue": false,
-    "version": 4
+    "web_title": "Pushing forward B&R green development",
+    "body": "Sustainable development and revival of the country is impossible using the conventional will of encouraging national growth at the expense of the environment. Therefore, participants of the initiative should champion and expand the Belt and Road spirit by supporting green and low carbon development. China ought to establish projects such as Green Industrial Park and Green Factory for the Belt and Road countries.",
+    "source_ref": "001_12b2e1b71ed96538.txt 10)",
+    "provenance": {
+        "file": "001_12b2e1b71ed96538.txt",
+        "start": 5449,
+        "end": 5865,
+        "sha256": "7a8f4fa1ab3609417e3a122c379ccc641fbbd08a0b964bcf09eafd47bcb157ce"
+    },
+    "source_assessment": "progress reported by Wenyang, High-quality Joint Construction of the Belt and Road (4), Party School of the CPC Central Committee [004_28d6732cc8b35764.txt], not independently verified",
+    "themes": [
+        "green"
+    ],
+    "priority": "medium",
+    "progress_percent": 0,
+    "progress_note": "",
+    "due_date": null,
+    "original_due_date": null,
+    "response": "pending",
+    "response_reason": null,
+    "response_changed_at": null,
+    "status": "not_started",
+    "status_reason": null,
+    "status_changed_at": "2026-12-03T06:59:33.103111Z",
+    "evidence_stage": "claimed",
+    "evidence_as_of": null,
+    "owners": [
+        {
+            "kind": "responsible",
+            "user_id": null,
+            "team_id": "55420541-9eff-49b1-b021-d03ae11c5109",
+            "name": "Green finance desk"
+        }
+    ],
+    "stalled": false,
+    "overdue": false,
+    "idle_days": 0,
+    "stall_rule": "pending",
+    "stall_threshold_days": 30,
+    "snoozed_until": null,
+    "last_activity_at": "2026-12-03T06:59:33.103111Z",
+    "created_at": "2026-12-03T06:59:33.103111Z",
+    "updated_at": "2026-12-03T06:59:33.647833Z",
+    "version": 3
 }))]
 pub struct RecommendationResponse {
     pub id: Uuid,
@@ -208,8 +253,10 @@ pub struct ListQuery {
     /// Full-text search over title and body (web-search syntax: words, "phrases", -not).
     pub q: Option<String>,
     /// `ordinal` (default), `due_date` or `last_activity`; prefix `-` for descending.
+    #[param(schema_with = crate::http::dto::sort_schema)]
     pub sort: Option<String>,
     /// Page size, 1-200 (default 50).
+    #[param(schema_with = crate::http::dto::limit_schema)]
     pub limit: Option<i64>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -218,7 +265,8 @@ pub struct ListQuery {
 /// A new item.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"report_id": "6a3e...", "title": "Build joint laboratories", "body": "...",
+#[schema(example = json!({"report_id": "4c187015-d1ca-4508-b630-d71b565adf40", "title": "Build joint laboratories",
+                          "body": "Set up joint laboratories with partner universities.",
                           "themes": ["science"], "due_date": "2027-06-30"}))]
 pub struct CreateRecommendationRequest {
     pub report_id: Uuid,

@@ -67,12 +67,19 @@ pub struct MembershipResponse {
     pub role: TeamRole,
 }
 
+/// Who is calling.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerKind {
+    User,
+    Token,
+}
+
 /// The caller: a person, or an API token.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeResponse {
     pub id: Uuid,
-    /// `user` or `token`.
-    pub kind: &'static str,
+    pub kind: CallerKind,
     pub role: Role,
     /// Users only.
     pub email: Option<String>,
@@ -87,7 +94,7 @@ impl From<Profile> for MeResponse {
     fn from(profile: Profile) -> Self {
         Self {
             id: profile.user.id,
-            kind: "user",
+            kind: CallerKind::User,
             role: profile.user.role,
             email: Some(profile.user.email),
             display_name: profile.user.display_name,

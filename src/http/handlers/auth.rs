@@ -120,7 +120,7 @@ pub async fn get_me(state: web::Data<AppState>, caller: Viewer) -> Result<HttpRe
         Actor::User { id, .. } => users::profile(conn, id).map(MeResponse::from),
         Actor::Token { id } => tokens::get(conn, id).map(|token| MeResponse {
             id: token.id,
-            kind: "token",
+            kind: crate::http::dto::users::CallerKind::Token,
             role: token.role,
             email: None,
             display_name: token.name,

@@ -154,7 +154,7 @@ async fn page(
         )
         .await;
     }
-    let limit = query.limit.unwrap_or(50);
+    let limit = query.limit.unwrap_or(list::DEFAULT_LIMIT);
     let cursor = query.cursor.clone();
     let rules = state.settings.stall;
     let count = preferred_count(&req);

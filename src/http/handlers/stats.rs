@@ -84,6 +84,7 @@ impl AskedScope {
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// `day`, `week` (default, Monday to Sunday) or `month`.
+    #[param(schema_with = crate::http::dto::interval_schema)]
     pub interval: Option<String>,
     /// First day; moved back to the start of its period. Defaults to 30 days, 12 weeks or 12
     /// months before `to`.
@@ -258,7 +259,12 @@ pub async fn get_stats_timeline(
     query: web::Query<TimelineQuery>,
 ) -> Result<HttpResponse> {
     let query = query.into_inner();
-    let interval = Interval::parse(query.interval.as_deref().unwrap_or("week"))?;
+    let interval = query
+        .interval
+        .as_deref()
+        .map(Interval::parse)
+        .transpose()?
+        .unwrap_or_default();
     let to = dates::date("to", query.to.unwrap_or_else(|| Utc::now().date_naive()))?;
     let scope = AskedScope::new(
         ScopeQuery {
