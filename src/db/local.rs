@@ -123,8 +123,23 @@ impl LocalPostgres {
             started_here: false,
             scratch,
         };
-        if let Some(run_as) = run_as {
-            check_reachable(&cluster.data_dir, run_as)?;
+        if let Some(run_as) = run_as
+            && let Err(unreachable) = check_reachable(&cluster.data_dir, run_as)
+        {
+            // A clone under a private home (root's is mode 0700) must still start: the cluster
+            // moves to a directory the server's user can reach, named after the wanted one so
+            // that the next start finds it again.
+            if cluster.scratch.is_some() {
+                return Err(unreachable);
+            }
+            let fallback = reachable_fallback(&cluster.data_dir);
+            check_reachable(&fallback, run_as)?;
+            tracing::warn!(
+                wanted = %cluster.data_dir.display(),
+                using = %fallback.display(),
+                "the `postgres` user cannot reach the data directory; the local PostgreSQL keeps its data in a directory it can reach instead (set database.local_dir to choose)"
+            );
+            cluster.data_dir = fallback;
         }
         if !cluster.data_dir.join("PG_VERSION").exists() {
             cluster.init()?;
@@ -425,6 +440,38 @@ fn find_bin_dir() -> Option<PathBuf> {
         .chain(debian)
         .find(|dir| has_server(dir))
 }
+
+/// Where the data of a cluster wanted at `wanted` lives when the server's user cannot reach
+/// `wanted`: under [`FALLBACK_ROOT`], named after the wanted path (readable, plus a digest so
+/// that two paths never share one).
+fn reachable_fallback(wanted: &Path) -> PathBuf {
+    use sha2::Digest;
+    let readable: String = wanted
+        .to_string_lossy()
+        .trim_start_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let digest = hex::encode(sha2::Sha256::digest(wanted.as_os_str().as_encoded_bytes()));
+    let tail: String = readable
+        .chars()
+        .rev()
+        .take(80)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Path::new(FALLBACK_ROOT).join(format!("{tail}-{}", &digest[..8]))
+}
+
+/// Parent of the data directories used when the configured one is out of the server's reach.
+pub const FALLBACK_ROOT: &str = "/var/lib/recotrack";
 
 /// Every ancestor of `data_dir` must be searchable by the server's user.
 fn check_reachable(data_dir: &Path, run_as: RunAs) -> Result<()> {

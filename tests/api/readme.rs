@@ -12,16 +12,26 @@ struct Service {
 
 impl Service {
     fn start(dir: &std::path::Path, port: u16) -> Self {
+        let mut command = Self::command(env!("CARGO_MANIFEST_DIR").as_ref());
+        command.env("RECOTRACK__DATABASE__LOCAL_DIR", dir.join("pg"));
+        Self::spawn(command, dir, port)
+    }
+
+    /// `recotrack serve` run from `checkout` as a newcomer runs it: no settings of ours.
+    fn command(checkout: &std::path::Path) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_recotrack"));
-        command.current_dir(env!("CARGO_MANIFEST_DIR"));
+        command.current_dir(checkout);
         for (key, _) in std::env::vars() {
             if key.starts_with("RECOTRACK") || key == "DATABASE_URL" {
                 command.env_remove(key);
             }
         }
+        command
+    }
+
+    fn spawn(mut command: Command, dir: &std::path::Path, port: u16) -> Self {
         let child = command
             .arg("serve")
-            .env("RECOTRACK__DATABASE__LOCAL_DIR", dir.join("pg"))
             .env("RECOTRACK__EMAIL__OUTBOX_DIR", dir.join("outbox"))
             .env("RECOTRACK__SERVER__PORT", port.to_string())
             .env(
@@ -166,4 +176,122 @@ fn the_first_readme_command_serves_and_the_walkthrough_works() {
     assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ccg-2017/09");
     assert!(again.stop().success());
     assert!(!postgres_running(&data_dir));
+}
+
+/// Removes a directory the service made outside the test's own temporary ones.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The `using` field of the service's warning that it moved the data directory, from its JSON
+/// log.
+fn fallback_in_log(log: &std::path::Path) -> Option<String> {
+    std::fs::read_to_string(log)
+        .ok()?
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find_map(|line| line["using"].as_str().map(str::to_owned))
+}
+
+#[test]
+fn the_first_readme_command_works_in_a_clone_the_postgres_user_cannot_enter() {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("not root: the local PostgreSQL runs as this user, who can reach any clone");
+        return;
+    }
+    let private = tempfile::tempdir().expect("temp dir");
+    // Like root's home.
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod");
+    let checkout = private.path().join("recotrack");
+    let cloned = Command::new("git")
+        .args(["clone", "--quiet", env!("CARGO_MANIFEST_DIR")])
+        .arg(&checkout)
+        .status()
+        .expect("git clone");
+    assert!(cloned.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let start = |log: &str| {
+        let file = std::fs::File::create(private.path().join(log)).expect("log file");
+        let mut command = Service::command(&checkout);
+        command
+            .env("RECOTRACK__LOG__FORMAT", "json")
+            .stderr(file.try_clone().expect("log"));
+        Service::spawn(command, private.path(), port)
+    };
+
+    let mut first = start("first.log");
+    wait_ready(port);
+    let used = fallback_in_log(&private.path().join("first.log")).unwrap_or_else(|| {
+        let log = std::fs::read_to_string(private.path().join("first.log")).unwrap_or_default();
+        let local = std::fs::read_dir(checkout.join("var/postgres")).map(|d| d.count());
+        panic!(
+            "the log should say where the data went:\n{log}\nvar/postgres: {local:?}, in {}",
+            private.path().display()
+        )
+    });
+    let _cleanup = RemoveOnDrop(used.clone().into());
+    assert!(used.starts_with("/var/lib/recotrack/"), "{used}");
+    assert!(
+        used.contains("recotrack-var-postgres"),
+        "named after the clone: {used}"
+    );
+    assert!(std::path::Path::new(&used).join("PG_VERSION").exists());
+    assert!(!checkout.join("var/postgres/PG_VERSION").exists());
+    let make = Command::new(env!("CARGO_BIN_EXE_recotrack"))
+        .current_dir(&checkout)
+        .args([
+            "user",
+            "create",
+            "--email",
+            "kept@example.org",
+            "--name",
+            "Kept",
+            "--role",
+            "viewer",
+        ])
+        .env("RECOTRACK_USER_PASSWORD", "a long passphrase for kept")
+        .output()
+        .expect("user create");
+    assert!(
+        make.status.success(),
+        "{}",
+        String::from_utf8_lossy(&make.stderr)
+    );
+    assert!(first.stop().success());
+
+    // The next start finds the same directory and what was written there.
+    let mut second = start("second.log");
+    wait_ready(port);
+    assert_eq!(
+        fallback_in_log(&private.path().join("second.log")).as_deref(),
+        Some(used.as_str())
+    );
+    let login = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            "content-type: application/json",
+        ])
+        .args([
+            "-d",
+            r#"{"email":"kept@example.org","password":"a long passphrase for kept"}"#,
+        ])
+        .arg(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&login.stdout), "200");
+    assert!(second.stop().success());
 }
