@@ -1,6 +1,7 @@
-//! The README's first command and its walkthrough, run for real: `recotrack serve` with no
-//! database URL starts its own PostgreSQL, seeds, serves; the walkthrough's curl lines work;
-//! SIGTERM stops the service and its PostgreSQL; a second start keeps the data.
+//! The README's first command and every example in it, run for real: `recotrack serve` with no
+//! database URL starts its own PostgreSQL, seeds, serves; every shell block (but those that say
+//! why not) runs in order and prints what a reader expects; SIGTERM stops the service and its
+//! PostgreSQL; a second start keeps the data, also from a clone `postgres` cannot enter.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
@@ -89,19 +90,46 @@ fn wait_ready(port: u16) -> Duration {
     panic!("serve was not ready within 120 s");
 }
 
-fn walkthrough() -> String {
+/// The shell blocks of the README in order, each with whether it is run: a block is left out
+/// only when the text just before it says `<!-- not run: why -->`.
+fn shell_blocks() -> Vec<(bool, String)> {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
-    let start = readme
-        .find("<!-- walkthrough:start -->")
-        .expect("walkthrough start marker");
-    let end = readme
-        .find("<!-- walkthrough:end -->")
-        .expect("walkthrough end marker");
-    let block = &readme[start..end];
-    let code_start = block.find("```sh\n").expect("sh block") + 6;
-    let code_end = block.rfind("```").expect("block end");
-    block[code_start..code_end].to_owned()
+    let mut blocks = Vec::new();
+    let mut rest = readme.as_str();
+    let mut before_start = 0;
+    while let Some(open) = rest.find("```sh\n") {
+        let before = &rest[before_start..open];
+        let code_start = open + "```sh\n".len();
+        let code_end = code_start + rest[code_start..].find("```").expect("block end");
+        // Only the prose since the previous block counts.
+        let run = !before
+            .rsplit("```")
+            .next()
+            .unwrap_or(before)
+            .contains("<!-- not run:");
+        blocks.push((run, rest[code_start..code_end].to_owned()));
+        rest = &rest[code_end + 3..];
+        before_start = 0;
+    }
+    blocks
+}
+
+/// A `cargo` on PATH for the README's `cargo run -- ARGS`: the binary cargo built, with ARGS.
+fn cargo_shim(dir: &std::path::Path) -> std::path::PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    let shim = bin.join("cargo");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = run ] && [ \"$2\" = -- ] || {{ echo \"unexpected: cargo $*\" >&2; exit 99; }}\nshift 2\nexec {} \"$@\"\n",
+            env!("CARGO_BIN_EXE_recotrack")
+        ),
+    )
+    .expect("shim");
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    bin
 }
 
 fn postgres_running(data_dir: &std::path::Path) -> bool {
@@ -109,7 +137,7 @@ fn postgres_running(data_dir: &std::path::Path) -> bool {
 }
 
 #[test]
-fn the_first_readme_command_serves_and_the_walkthrough_works() {
+fn the_first_readme_command_serves_and_every_readme_example_works() {
     let dir = tempfile::tempdir().expect("temp dir");
     // As root, the cluster runs as `postgres`, which must be able to enter this directory.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -127,32 +155,107 @@ fn the_first_readme_command_serves_and_the_walkthrough_works() {
         "the service should run its own PostgreSQL"
     );
 
+    let blocks = shell_blocks();
+    let run: Vec<&String> = blocks
+        .iter()
+        .filter(|(run, _)| *run)
+        .map(|(_, code)| code)
+        .collect();
+    assert_eq!(
+        (run.len(), blocks.len()),
+        (7, 11),
+        "every shell block of the README runs here unless it says why not"
+    );
+    let script: String = run
+        .iter()
+        .enumerate()
+        .map(|(n, code)| format!("echo '### block {n}'\n{code}\n"))
+        .collect();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("work dir");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/seeds/sources/003_68d403e52fb0bee6.txt"
+        ),
+        work.join("report.txt"),
+    )
+    .expect("a report's text");
+    let path = format!(
+        "{}:{}",
+        cargo_shim(dir.path()).display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let output = Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &walkthrough()])
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(&work)
+        .env("PATH", path)
         .env("BASE", format!("http://127.0.0.1:{port}"))
+        .env("PGDATA", &data_dir)
+        .env("RECOTRACK__DATABASE__LOCAL_DIR", &data_dir)
+        .env("RECOTRACK__EMAIL__OUTBOX_DIR", dir.path().join("outbox"))
+        .env("RECOTRACK__LOG__FILTER", "warn")
         .output()
-        .expect("run the walkthrough");
+        .expect("run the README");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "walkthrough failed:\n{stdout}\n{}",
+        "a README example failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(
-        stdout.contains("ccg-2017/03  pending/not_started"),
-        "{stdout}"
-    );
+    let block = |n: usize| {
+        let start = stdout
+            .find(&format!("### block {n}\n"))
+            .unwrap_or_else(|| panic!("block {n} in {stdout}"));
+        let rest = &stdout[start..];
+        let end = rest[1..].find("### block ").map_or(rest.len(), |e| e + 1);
+        rest[..end].to_owned()
+    };
+
+    let walk = block(0);
+    assert!(walk.contains(r#"{"status":"ready"}"#), "{walk}");
+    assert!(walk.contains(r#""role":"manager"}"#), "{walk}");
     // No source records a response: seeded items start pending.
+    assert!(walk.contains("ccg-2017/02  pending/not_started"), "{walk}");
+    assert!(walk.contains("ccg-2017/03  pending/not_started"), "{walk}");
+    assert!(walk.contains(r#""key":"ccg-2017/09","status":"implemented","evidence_stage":"verified","evidence_as_of":"2026-11-02""#), "{walk}");
+    assert!(walk.contains(r#""intact":true"#), "{walk}");
     assert!(
-        stdout.contains("ccg-2017/02  pending/not_started"),
-        "{stdout}"
+        walk.contains("transition status in_progress -> implemented"),
+        "{walk}"
     );
-    assert!(stdout.contains(r#""key":"ccg-2017/09","status":"implemented","evidence_stage":"verified","evidence_as_of":"2026-11-02""#), "{stdout}");
-    assert!(stdout.contains(r#""intact":true"#), "{stdout}");
+
+    let accounts = block(1);
     assert!(
-        stdout.contains("transition status in_progress -> implemented"),
-        "{stdout}"
+        accounts.contains(r#"{"email":"admin@example.org","role":"admin"}"#),
+        "{accounts}"
     );
+    assert!(
+        accounts.contains(r#"{"total":63,"stalled":0,"overdue":0}"#),
+        "{accounts}"
+    );
+
+    let import = block(2);
+    assert!(
+        import.contains(r#"{"created":["next-report/01","#),
+        "{import}"
+    );
+
+    let digests = block(3);
+    assert!(digests.contains(r#""frequency":"daily""#), "{digests}");
+
+    let trust = block(4);
+    assert!(trust.contains(r#""items_checked":"#), "{trust}");
+
+    let dashboards = block(5);
+    assert!(
+        dashboards.trim_end().ends_with("304"),
+        "poll cheaply: {dashboards}"
+    );
+    assert!(work.join("in-progress.csv").exists());
+
+    let database = block(6);
+    assert!(database.contains("ccg-2017/01"), "{database}");
 
     let status = service.stop();
     assert!(status.success(), "serve exited with {status}");
