@@ -52,6 +52,17 @@ pub fn conditional_body(
     version: Option<i32>,
     body: bytes::Bytes,
 ) -> Result<HttpResponse> {
+    conditional_typed(req, status, version, body, "application/json")
+}
+
+/// [`conditional_body`] for a body of another media type.
+pub fn conditional_typed(
+    req: &HttpRequest,
+    status: StatusCode,
+    version: Option<i32>,
+    body: bytes::Bytes,
+    content_type: &str,
+) -> Result<HttpResponse> {
     let tag = match version {
         Some(version) => format!("\"{version}.{}\"", digest(&body)),
         None => format!("\"{}\"", digest(&body)),
@@ -68,7 +79,7 @@ pub fn conditional_body(
     Ok(HttpResponse::build(status)
         .insert_header((ETAG, tag_value))
         .insert_header(cache)
-        .content_type("application/json")
+        .content_type(content_type)
         .body(body))
 }
 

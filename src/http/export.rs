@@ -49,7 +49,7 @@ const CHUNK: usize = 64 * 1024;
 /// A spreadsheet runs a cell that starts like a formula, also after leading spaces, and treats a
 /// leading tab or carriage return as one too; a leading `'` keeps such text as text. Applied to
 /// every cell, whatever the column: keys, themes and owners are typed by people as well.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     let risky_start = matches!(text.chars().next(), Some('\t' | '\r'));
     let formula = matches!(
         text.trim_start().chars().next(),
@@ -127,6 +127,22 @@ impl Buffer {
 /// Streams every item matching `filter` as CSV. Problems found before the first byte (database
 /// unreachable, bad filter) are answered as problem documents; a failure mid-stream cuts the
 /// response short, which clients see as an incomplete transfer.
+/// A `.csv` path or an `Accept` that prefers CSV over JSON.
+pub fn wants_csv(req: &actix_web::HttpRequest) -> bool {
+    if req.path().ends_with(".csv") {
+        return true;
+    }
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    accept.contains("text/csv") && !accept.contains("application/json")
+}
+
+/// The media type of every CSV answer.
+pub const CSV: &str = "text/csv; charset=utf-8; header=present";
+
 pub async fn csv_response(
     pool: PgPool,
     filter: Filter,
@@ -182,7 +198,7 @@ pub async fn csv_response(
     });
     let rows = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
+        .insert_header((CONTENT_TYPE, CSV))
         .insert_header((
             CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod dto;
 pub mod etag;
 pub mod export;
+pub mod figures_csv;
 pub mod handlers;
 pub mod head;
 pub mod idempotency;

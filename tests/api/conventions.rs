@@ -674,3 +674,159 @@ async fn oversized_bodies_from_curl_get_a_problem_document_through_every_middlew
         );
     }
 }
+
+/// The figures as a spreadsheet takes them: `Accept: text/csv` on every stats endpoint.
+#[actix_web::test]
+async fn every_figure_comes_as_csv_for_a_caller_that_asks_for_it() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let m = Some(manager.access.as_str());
+    for (key, items) in [("tabled", 2), ("untouched", 0)] {
+        let report = app
+            .call(
+                "POST",
+                "/api/v1/reports",
+                m,
+                Some(json!({"key": key, "title": format!("=Report {key}")})),
+            )
+            .await;
+        let id = report.body["id"].as_str().expect("id").to_owned();
+        for n in 0..items {
+            let made = app
+                .call("POST", "/api/v1/recommendations", m,
+                    Some(json!({"report_id": id, "title": format!("Item {n}"), "themes": ["trade", "green"]})))
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        }
+    }
+    let csv = |path: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app
+                .call_with("GET", path, m, None, &[("accept", "text/csv")])
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+            assert_eq!(
+                reply.content_type, "text/csv; charset=utf-8; header=present",
+                "{path}"
+            );
+            assert_eq!(reply.header("vary"), Some("Accept"), "{path}");
+            let text = reply
+                .text
+                .strip_prefix('\u{feff}')
+                .expect("a byte-order mark")
+                .to_owned();
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> = reader
+                .headers()
+                .expect("header")
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let rows: Vec<Vec<String>> = reader
+                .records()
+                .map(|r| r.expect("record").iter().map(str::to_owned).collect())
+                .collect();
+            (header, rows, reply.header("etag").map(str::to_owned))
+        }
+    };
+    let column = |header: &[String], name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+
+    let (header, rows, tag) = csv("/api/v1/stats/by-report").await;
+    assert_eq!(&header[..5], ["key", "label", "kind", "id", "total"]);
+    assert!(
+        header.contains(&"by_status.not_started".to_owned()),
+        "{header:?}"
+    );
+    let row = |key: &str| {
+        rows.iter()
+            .find(|r| r[0] == key)
+            .unwrap_or_else(|| panic!("{key} in {rows:?}"))
+            .clone()
+    };
+    assert_eq!(row("tabled")[column(&header, "total")], "2");
+    assert_eq!(row("tabled")[column(&header, "by_status.not_started")], "2");
+    assert_eq!(
+        row("tabled")[column(&header, "label")],
+        "'=Report tabled",
+        "no formula reaches a spreadsheet"
+    );
+    assert_eq!(
+        row("untouched")[column(&header, "total")],
+        "0",
+        "empty reports too"
+    );
+    assert_eq!(row("tabled")[column(&header, "kind")], "report");
+    // The CSV has its own ETag; polling it gets 304 like the JSON.
+    let again = app
+        .call_with(
+            "GET",
+            "/api/v1/stats/by-report",
+            m,
+            None,
+            &[
+                ("accept", "text/csv"),
+                ("if-none-match", tag.as_deref().expect("etag")),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    let json = app.call("GET", "/api/v1/stats/by-report", m, None).await;
+    assert_eq!(
+        json.content_type, "application/json",
+        "JSON stays the default"
+    );
+
+    let (header, rows, _) = csv("/api/v1/stats/summary").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][column(&header, "total")], "2");
+    let (header, rows, _) = csv("/api/v1/stats/by-theme").await;
+    let themes: Vec<&str> = rows
+        .iter()
+        .map(|r| r[column(&header, "key")].as_str())
+        .collect();
+    assert_eq!(themes, ["green", "trade"]);
+    let (header, rows, _) =
+        csv("/api/v1/stats/timeline?interval=day&from=2026-01-01&to=2026-01-03").await;
+    assert_eq!(&header[..3], ["start", "end", "total"]);
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["2026-01-01", "2026-01-02", "2026-01-03"]
+    );
+    let (header, rows, _) = csv("/api/v1/stats/cycle-times").await;
+    assert_eq!(header[0], "measure");
+    assert_eq!(rows[0][0], "accepted_to_implemented");
+    assert!(
+        rows.iter().any(|r| r[0] == "time_in_not_started"),
+        "{rows:?}"
+    );
+}
+
+/// What the document says of `limit` holds on every path that takes it, exports included.
+#[actix_web::test]
+async fn a_limit_out_of_range_is_refused_by_exports_too() {
+    let app = TestApp::spawn().await;
+    let viewer = app.user(Role::Viewer).await;
+    let v = Some(viewer.access.as_str());
+    for path in [
+        "/api/v1/recommendations.csv?limit=0",
+        "/api/v1/recommendations?limit=201",
+        "/api/v1/recommendations?limit=0",
+    ] {
+        let reply = app
+            .call_with("GET", path, v, None, &[("accept", "text/csv")])
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            reply.text
+        );
+        assert_eq!(reply.body["field"], "limit", "{path}");
+    }
+}

@@ -332,6 +332,16 @@ pub const LIMITS: std::ops::RangeInclusive<i64> = 1..=200;
 /// The page size when none is asked for.
 pub const DEFAULT_LIMIT: i64 = 50;
 
+/// Refuses a page size outside [`LIMITS`], also where no page is made (an export), so that the
+/// same request is refused the same way everywhere.
+pub fn check_limit(limit: i64) -> Result<()> {
+    if LIMITS.contains(&limit) {
+        Ok(())
+    } else {
+        Err(Error::invalid("limit", "must be between 1 and 200"))
+    }
+}
+
 /// A page of at most `limit` items matching `filter`, after `cursor`, with the total counted as
 /// `count` says.
 pub fn list(
@@ -343,9 +353,7 @@ pub fn list(
     count: Count,
     rules: &StallRules,
 ) -> Result<Page> {
-    if !LIMITS.contains(&limit) {
-        return Err(Error::invalid("limit", "must be between 1 and 200"));
-    }
+    check_limit(limit)?;
     let cursor = cursor.map(|raw| Cursor::decode(raw, sort)).transpose()?;
     let from_start = cursor.is_none();
     let mut query = filtered(filter, rules);

@@ -80,19 +80,6 @@ fn resolved(
     Ok(filter)
 }
 
-/// A `.csv` path or an `Accept` that prefers CSV over JSON.
-fn wants_csv(req: &HttpRequest) -> bool {
-    if req.path().ends_with(".csv") {
-        return true;
-    }
-    let accept = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    accept.contains("text/csv") && !accept.contains("application/json")
-}
-
 /// The `count` preference of RFC 7240's `Prefer` (`Prefer: count=exact`, possibly among other
 /// preferences); the default when absent or not one we know, as the RFC says to ignore those.
 fn preferred_count(req: &HttpRequest) -> list::Count {
@@ -139,7 +126,9 @@ async fn page(
     let filter = filter_of(&query)?;
     let named = named_of(&query);
     let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
-    if wants_csv(&req) {
+    let limit = query.limit.unwrap_or(list::DEFAULT_LIMIT);
+    list::check_limit(limit)?;
+    if export::wants_csv(&req) {
         let filter = db::run(&state.pool, move |conn| {
             resolved(conn, filter, &named, report, caller)
         })
@@ -154,7 +143,6 @@ async fn page(
         )
         .await;
     }
-    let limit = query.limit.unwrap_or(list::DEFAULT_LIMIT);
     let cursor = query.cursor.clone();
     let rules = state.settings.stall;
     let count = preferred_count(&req);

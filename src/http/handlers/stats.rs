@@ -1,5 +1,6 @@
 //! Dashboard figures: one call per chart, each answered by one SQL statement, each with an
-//! `ETag` so a dashboard polling for changes mostly gets 304.
+//! `ETag` so a dashboard polling for changes mostly gets 304; as JSON, or as CSV for a caller
+//! that sends `Accept: text/csv`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -19,7 +20,9 @@ use crate::error::Result;
 use crate::http::AppState;
 use crate::http::auth::Viewer;
 use crate::http::cache::Lookup;
-use crate::http::etag::conditional_body;
+use crate::http::etag::{conditional_body, conditional_typed};
+use crate::http::export;
+use crate::http::figures_csv::{self, Shape};
 use crate::http::problem::{Denied, Rejected};
 
 /// Which items the figures cover.
@@ -100,11 +103,13 @@ pub struct TimelineQuery {
     pub owner: Option<String>,
 }
 
-/// Figures for this request: from the cache when fresh, else computed by `work` and kept.
+/// Figures for this request: from the cache when fresh, else computed by `work` and kept; as
+/// JSON, or laid out as `shape` says for a caller that prefers CSV.
 async fn figures<T, F>(
     state: &AppState,
     req: &HttpRequest,
     scope: AskedScope,
+    shape: Shape,
     work: F,
 ) -> Result<HttpResponse>
 where
@@ -116,7 +121,7 @@ where
         key.push_str(&format!("#{person}"));
     }
     let refresh = match state.figures.get(&key) {
-        Lookup::Hit(body) => return conditional_body(req, StatusCode::OK, None, body),
+        Lookup::Hit(body) => return answer(req, body, shape),
         Lookup::Compute(refresh) => refresh,
     };
     // On any early return (or if the client leaves and this future is dropped) `refresh` is
@@ -129,7 +134,26 @@ where
     let body =
         bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?);
     refresh.put(body.clone());
-    conditional_body(req, StatusCode::OK, None, body)
+    answer(req, body, shape)
+}
+
+fn answer(req: &HttpRequest, json: bytes::Bytes, shape: Shape) -> Result<HttpResponse> {
+    let mut response = if export::wants_csv(req) {
+        conditional_typed(
+            req,
+            StatusCode::OK,
+            None,
+            figures_csv::render(&json, shape)?,
+            export::CSV,
+        )?
+    } else {
+        conditional_body(req, StatusCode::OK, None, json)?
+    };
+    response.headers_mut().insert(
+        actix_web::http::header::VARY,
+        actix_web::http::header::HeaderValue::from_static("Accept"),
+    );
+    Ok(response)
 }
 
 /// Answers 200 with the figures and their `ETag`, or 304 when `If-None-Match` already has them.
@@ -150,7 +174,7 @@ pub enum NotModified {
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "The figures", body = Counts), NotModified, Denied, Rejected)
+    responses((status = 200, description = "The figures", content((Counts = "application/json"), (String = "text/csv; charset=utf-8; header=present"))), NotModified, Denied, Rejected)
 )]
 #[get("/stats/summary")]
 pub async fn get_stats_summary(
@@ -161,7 +185,7 @@ pub async fn get_stats_summary(
 ) -> Result<HttpResponse> {
     let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
     let rules = state.settings.stall;
-    figures(&state, &req, scope, move |conn, scope| {
+    figures(&state, &req, scope, Shape::One, move |conn, scope| {
         counts::summary(conn, &scope, &rules)
     })
     .await
@@ -174,7 +198,7 @@ async fn groups(
     grouping: Grouping,
 ) -> Result<HttpResponse> {
     let rules = state.settings.stall;
-    figures(&state, &req, scope, move |conn, scope| {
+    figures(&state, &req, scope, Shape::Each, move |conn, scope| {
         counts::grouped(conn, &scope, grouping, &rules)
     })
     .await
@@ -187,7 +211,7 @@ async fn groups(
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "One entry per report, those without items in scope with zeros", body = Vec<Group>), NotModified, Denied, Rejected)
+    responses((status = 200, description = "One entry per report, those without items in scope with zeros", content((Vec<Group> = "application/json"), (String = "text/csv; charset=utf-8; header=present"))), NotModified, Denied, Rejected)
 )]
 #[get("/stats/by-report")]
 pub async fn get_stats_by_report(
@@ -207,7 +231,7 @@ pub async fn get_stats_by_report(
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "One entry per theme", body = Vec<Group>), NotModified, Denied, Rejected)
+    responses((status = 200, description = "One entry per theme", content((Vec<Group> = "application/json"), (String = "text/csv; charset=utf-8; header=present"))), NotModified, Denied, Rejected)
 )]
 #[get("/stats/by-theme")]
 pub async fn get_stats_by_theme(
@@ -228,7 +252,7 @@ pub async fn get_stats_by_theme(
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "One entry per owner", body = Vec<Group>), NotModified, Denied, Rejected)
+    responses((status = 200, description = "One entry per owner", content((Vec<Group> = "application/json"), (String = "text/csv; charset=utf-8; header=present"))), NotModified, Denied, Rejected)
 )]
 #[get("/stats/by-owner")]
 pub async fn get_stats_by_owner(
@@ -249,7 +273,7 @@ pub async fn get_stats_by_owner(
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(TimelineQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "One entry per period, oldest first", body = Timeline), NotModified, Denied, Rejected)
+    responses((status = 200, description = "One entry per period, oldest first", content((Timeline = "application/json"), (String = "text/csv; charset=utf-8; header=present"))), NotModified, Denied, Rejected)
 )]
 #[get("/stats/timeline")]
 pub async fn get_stats_timeline(
@@ -276,9 +300,13 @@ pub async fn get_stats_timeline(
         caller.0.user_id(),
     );
     let from = dates::optional("from", query.from)?;
-    figures(&state, &req, scope, move |conn, scope| {
-        timeline::timeline(conn, &scope, interval, from, to)
-    })
+    figures(
+        &state,
+        &req,
+        scope,
+        Shape::Field("periods"),
+        move |conn, scope| timeline::timeline(conn, &scope, interval, from, to),
+    )
     .await
 }
 
@@ -290,7 +318,7 @@ pub async fn get_stats_timeline(
     tag = "stats",
     security(("bearer" = ["viewer"])),
     params(ScopeQuery, ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold")),
-    responses((status = 200, description = "The durations", body = CycleTimes), NotModified, Denied, Rejected)
+    responses((status = 200, description = "The durations", content((CycleTimes = "application/json"), (String = "text/csv; charset=utf-8; header=present"))), NotModified, Denied, Rejected)
 )]
 #[get("/stats/cycle-times")]
 pub async fn get_stats_cycle_times(
@@ -300,7 +328,7 @@ pub async fn get_stats_cycle_times(
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
     let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
-    figures(&state, &req, scope, move |conn, scope| {
+    figures(&state, &req, scope, Shape::Measures, move |conn, scope| {
         cycle::cycle_times(conn, &scope)
     })
     .await
