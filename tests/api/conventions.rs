@@ -830,3 +830,52 @@ async fn a_limit_out_of_range_is_refused_by_exports_too() {
         assert_eq!(reply.body["field"], "limit", "{path}");
     }
 }
+
+/// `curl -I` on every GET route of the document answers as GET does (never 405), ids that name
+/// nothing included.
+#[actix_web::test]
+async fn curl_head_works_on_every_get_route_in_the_document() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let document = serde_json::to_value(recotrack::http::openapi::document(
+        recotrack::http::openapi::LOCAL_BASE_URL,
+    ))
+    .expect("document");
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        if item.get("get").is_none() {
+            continue;
+        }
+        let concrete: String = path
+            .split('/')
+            .map(|part| {
+                if part.starts_with('{') {
+                    "00000000-0000-4000-8000-000000000000"
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let get = app.call("GET", &concrete, Some(&admin.access), None).await;
+        let (status, headers) = curl_head(
+            &format!("{}{concrete}", app.address),
+            Some(&admin.access),
+            &[],
+        )
+        .await;
+        assert_ne!(status, 405, "HEAD {concrete}");
+        assert_eq!(
+            status,
+            get.status.as_u16(),
+            "HEAD {concrete} answers as GET does"
+        );
+        assert_eq!(
+            header(&headers, "content-type"),
+            get.header("content-type"),
+            "HEAD {concrete}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 37, "every GET route of the document was tried");
+}

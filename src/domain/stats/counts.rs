@@ -41,7 +41,7 @@ pub struct OldestStalled {
     "awaiting_response": 31, "stalled": 12, "overdue": 1, "implemented_share": 0.0,
     "evidence_pending_review": 2, "targets_overdue": 1,
     "oldest_stalled": {"id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/03",
-    "title": "Improving the top-level design", "last_activity_at": "2026-08-01T09:00:00Z"}
+    "title": "Forming a B&R agency affiliated to UN to strengthen the coordination with existing UN organizations", "last_activity_at": "2026-08-01T09:00:00Z"}
 }))]
 pub struct Counts {
     pub total: i64,
@@ -69,7 +69,7 @@ pub struct Counts {
     "awaiting_response": 10, "stalled": 2, "overdue": 0, "implemented_share": 0.0,
     "evidence_pending_review": 1, "targets_overdue": 0,
     "oldest_stalled": {"id": "0b7f1e0e-5f7a-4c53-9d8e-3f1f4a0c2b11", "key": "ccg-2017/03",
-    "title": "Improving the top-level design", "last_activity_at": "2026-08-01T09:00:00Z"}
+    "title": "Forming a B&R agency affiliated to UN to strengthen the coordination with existing UN organizations", "last_activity_at": "2026-08-01T09:00:00Z"}
 }))]
 pub struct Group {
     /// Report key, theme, or `user:<id>` / `team:<id>`; empty for items with no theme, and

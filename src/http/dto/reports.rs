@@ -69,7 +69,7 @@ pub struct Published {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "key": "ccg-2017", "title": "Solutions and Approaches to Int'l Win-Win Cooperation on B&R Initiative",
-    "publisher": "Center for China and Globalization", "published_on": "2017-05", "language": "en"
+    "publisher": "Center for China and Globalization (CCG)", "published_on": "2017-05", "language": "en"
 }))]
 pub struct ReportRequest {
     /// Required when creating; ignored when replacing.

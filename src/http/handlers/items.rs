@@ -192,7 +192,7 @@ async fn page(
          ),
          content(
             (RecommendationPage = "application/json"),
-            (String = "text/csv", example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Improving the top-level design,...\r\n"),
+            (String = "text/csv; charset=utf-8; header=present", example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Building up the B&R international community and forging international governance mechanism,...\r\n"),
          )),
         Denied, Rejected,
     )
@@ -216,8 +216,8 @@ pub async fn list_recommendations(
     security(("bearer" = ["viewer"])),
     params(ListQuery),
     responses(
-        (status = 200, description = "One row per item", content_type = "text/csv", body = String,
-         example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Improving the top-level design,...\r\n"),
+        (status = 200, description = "One row per item", content_type = "text/csv; charset=utf-8; header=present", body = String,
+         example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Building up the B&R international community and forging international governance mechanism,...\r\n"),
         Denied, Rejected,
     )
 )]
@@ -239,7 +239,7 @@ pub async fn export_recommendations(
     security(("bearer" = ["viewer"])),
     params(("id" = Uuid, Path, description = "Report id"), ListQuery),
     responses(
-        (status = 200, description = "One row per item", content_type = "text/csv", body = String),
+        (status = 200, description = "One row per item", content_type = "text/csv; charset=utf-8; header=present", body = String),
         Denied, Rejected, Missing,
     )
 )]
