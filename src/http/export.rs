@@ -137,7 +137,32 @@ pub fn wants_csv(req: &actix_web::HttpRequest) -> bool {
         .get(actix_web::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    accept.contains("text/csv") && !accept.contains("application/json")
+    prefers_csv(accept)
+}
+
+/// The highest quality `accept` gives any of `media` (0 when it names none of them).
+fn quality(accept: &str, media: &[&str]) -> f32 {
+    accept
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let name = parts.next()?.trim().to_ascii_lowercase();
+            if !media.contains(&name.as_str()) {
+                return None;
+            }
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q=")?.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some(q.clamp(0.0, 1.0))
+        })
+        .fold(0.0, f32::max)
+}
+
+/// CSV only when the caller ranks it above JSON (RFC 9110 quality values; `q=0` refuses it),
+/// so JSON stays the answer to `*/*`, to no `Accept`, and to a tie.
+fn prefers_csv(accept: &str) -> bool {
+    let csv = quality(accept, &["text/csv"]);
+    csv > 0.0 && csv > quality(accept, &["application/json", "application/*"])
 }
 
 /// The media type of every CSV answer.
@@ -209,6 +234,23 @@ pub async fn csv_response(
 #[cfg(test)]
 mod tests {
     use super::cell;
+
+    #[test]
+    fn csv_is_chosen_only_when_ranked_above_json() {
+        for (accept, csv) in [
+            ("text/csv", true),
+            ("TEXT/CSV; charset=utf-8", true),
+            ("application/json;q=0.5, text/csv", true),
+            ("text/csv;q=0", false),
+            ("text/csv, application/json", false),
+            ("text/csv;q=0.4, application/*;q=0.5", false),
+            ("*/*", false),
+            ("", false),
+            ("text/csv;q=nonsense", true),
+        ] {
+            assert_eq!(super::prefers_csv(accept), csv, "{accept}");
+        }
+    }
 
     #[test]
     fn formulas_are_kept_as_text() {
