@@ -159,25 +159,6 @@ fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         problem("Conflict, or the first request with this `Idempotency-Key` is still running");
     let media = problem("The body is not `application/json`");
     for (path, item) in api.paths.paths.iter_mut() {
-        for operation in [
-            item.get.as_mut(),
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if PUBLIC.contains(&path.as_str()) {
-                operation.security = Some(Vec::new());
-            }
-            for parameter in operation.parameters.iter_mut().flatten() {
-                if let utoipa::openapi::RefOr::T(parameter) = parameter {
-                    not_nullable(parameter);
-                }
-            }
-        }
         if let Some(post) = item.post.as_mut() {
             post.parameters
                 .get_or_insert_with(Vec::new)
@@ -190,23 +171,32 @@ fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .entry("409".into())
                 .or_insert_with(|| running.clone().into());
         }
-        for operation in [
-            item.post.as_mut(),
-            item.put.as_mut(),
-            item.patch.as_mut(),
-            item.delete.as_mut(),
+        let public = PUBLIC.contains(&path.as_str());
+        for (writes, operation) in [
+            (false, item.get.as_mut()),
+            (true, item.post.as_mut()),
+            (true, item.put.as_mut()),
+            (true, item.patch.as_mut()),
+            (true, item.delete.as_mut()),
         ]
         .into_iter()
-        .flatten()
+        .filter_map(|(writes, operation)| Some((writes, operation?)))
         {
-            operation
-                .responses
-                .responses
-                .insert("429".into(), too_many.clone().into());
+            if public {
+                operation.security = Some(Vec::new());
+            }
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let utoipa::openapi::RefOr::T(parameter) = parameter {
+                    not_nullable(parameter);
+                }
+            }
+            if !writes {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses.insert("429".into(), too_many.clone().into());
             if operation.request_body.is_some() {
-                operation
-                    .responses
-                    .responses
+                responses
                     .entry("415".into())
                     .or_insert_with(|| media.clone().into());
             }

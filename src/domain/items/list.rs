@@ -137,13 +137,19 @@ impl Cursor {
     }
 }
 
-/// How a list's total is counted (`Prefer: count=...`): exactly (a scan of every match, however
-/// many), as the planner estimates it (one cheap statement, the default), or not at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a list's total is counted (`Prefer: count=...`), and, on the wire, how it was
+/// (`total_kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = TotalKind)]
 pub enum Count {
+    /// Every match counted, however many (`Prefer: count=exact`, or the page holds them all).
     Exact,
+    /// The database planner's estimate: one cheap statement, close once statistics are
+    /// current. The default.
     #[default]
     Planned,
+    /// Not counted (`Prefer: count=none`).
     None,
 }
 

@@ -205,13 +205,16 @@ pub fn load(
         })?;
     }
     // Planned list totals are the planner's estimates: make them right from the first request
-    // rather than after autovacuum's next look.
-    diesel::sql_query("ANALYZE recommendations, recommendation_owners")
-        .execute(conn)
-        .map_err(|error| SeedError::Load {
-            file: "(statistics)".into(),
-            error: error.into(),
-        })?;
+    // rather than after autovacuum's next look. Only when the seeds wrote items: `serve` loads
+    // them at every start, and a start that changes nothing should not sample a large table.
+    if summary.items_created + summary.items_updated + summary.demo_users_created > 0 {
+        diesel::sql_query("ANALYZE recommendations, recommendation_owners")
+            .execute(conn)
+            .map_err(|error| SeedError::Load {
+                file: "(statistics)".into(),
+                error: error.into(),
+            })?;
+    }
     Ok(summary)
 }
 

@@ -191,28 +191,6 @@ impl From<Item> for RecommendationResponse {
     }
 }
 
-/// How a list's `total` was counted.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TotalKind {
-    /// Every match counted (asked for with `Prefer: count=exact`, or the page holds them all).
-    Exact,
-    /// The database planner's estimate: cheap, and close once statistics are current.
-    Planned,
-    /// Not counted (`Prefer: count=none`).
-    None,
-}
-
-impl From<list::Count> for TotalKind {
-    fn from(count: list::Count) -> Self {
-        match count {
-            list::Count::Exact => Self::Exact,
-            list::Count::Planned => Self::Planned,
-            list::Count::None => Self::None,
-        }
-    }
-}
-
 /// A page of items. The `Link` header carries the next page's URL; `X-Total-Count` and
 /// `X-Total-Count-Kind` repeat `total` and `total_kind`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,7 +199,7 @@ pub struct RecommendationPage {
     /// How many items match the filters, across all pages, counted as `total_kind` says;
     /// `null` when not counted.
     pub total: Option<i64>,
-    pub total_kind: TotalKind,
+    pub total_kind: list::Count,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -260,6 +238,17 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// How the caller wants a list counted (RFC 7240 `Prefer`; read by the handler, which ignores
+/// other preferences and unknown values).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct PreferCount {
+    /// `count=exact` (every match counted), `count=planned` (the planner's estimate; the
+    /// default) or `count=none`.
+    #[param(rename = "Prefer")]
+    pub prefer: Option<String>,
 }
 
 /// A new item.

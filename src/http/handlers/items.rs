@@ -14,8 +14,8 @@ use crate::domain::{items, reports};
 use crate::error::{Error, Result};
 use crate::http::auth::{Contributor, Manager, Viewer};
 use crate::http::dto::items::{
-    CreateRecommendationRequest, ListQuery, RecommendationPage, RecommendationResponse,
-    TransitionRequest, UpdateRecommendationRequest,
+    CreateRecommendationRequest, ListQuery, PreferCount, RecommendationPage,
+    RecommendationResponse, TransitionRequest, UpdateRecommendationRequest,
 };
 use crate::http::etag::{conditional_json, if_match};
 use crate::http::problem::{Conflicting, Denied, Missing, Problem, Rejected, Stale};
@@ -168,7 +168,7 @@ async fn page(
             .map(RecommendationResponse::from)
             .collect(),
         total: page.total,
-        total_kind: page.total_kind.into(),
+        total_kind: page.total_kind,
         next_cursor: page.next_cursor,
     }))
 }
@@ -180,7 +180,7 @@ async fn page(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = ["viewer"])),
-    params(ListQuery, ("Prefer" = Option<String>, Header, description = "`count=exact` (every match counted), `count=planned` (the planner's estimate; the default) or `count=none`")),
+    params(ListQuery, PreferCount),
     responses(
         (status = 200, description = "A page of items. \
          As `text/csv`: every matching item, one row each, with a header row",
@@ -267,7 +267,7 @@ pub async fn export_report_recommendations(
 #[utoipa::path(
     tag = "recommendations",
     security(("bearer" = ["viewer"])),
-    params(("id" = Uuid, Path, description = "Report id"), ListQuery, ("Prefer" = Option<String>, Header, description = "`count=exact` (every match counted), `count=planned` (the planner's estimate; the default) or `count=none`")),
+    params(("id" = Uuid, Path, description = "Report id"), ListQuery, PreferCount),
     responses(
         (status = 200, description = "A page of items", body = RecommendationPage,
          headers(

@@ -116,12 +116,17 @@ where
     T: serde::Serialize + Send + 'static,
     F: FnOnce(&mut diesel::PgConnection, Scope) -> Result<T> + Send + 'static,
 {
+    let csv = export::wants_csv(req);
     let mut key = format!("{}?{}", req.path(), req.query_string());
     if let Some(person) = scope.personal() {
         key.push_str(&format!("#{person}"));
     }
+    // Each representation is kept as sent, so a hit renders nothing.
+    if csv {
+        key.push_str("|csv");
+    }
     let refresh = match state.figures.get(&key) {
-        Lookup::Hit(body) => return answer(req, body, shape),
+        Lookup::Hit(body) => return answer(req, body, csv),
         Lookup::Compute(refresh) => refresh,
     };
     // On any early return (or if the client leaves and this future is dropped) `refresh` is
@@ -131,23 +136,23 @@ where
         work(conn, scope)
     })
     .await?;
-    let body =
-        bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?);
-    refresh.put(body.clone());
-    answer(req, body, shape)
-}
-
-fn answer(req: &HttpRequest, json: bytes::Bytes, shape: Shape) -> Result<HttpResponse> {
-    let mut response = if export::wants_csv(req) {
-        conditional_typed(
-            req,
-            StatusCode::OK,
-            None,
-            figures_csv::render(&json, shape)?,
-            export::CSV,
+    let body = if csv {
+        figures_csv::render(
+            serde_json::to_value(&value).map_err(crate::error::Error::internal)?,
+            shape,
         )?
     } else {
-        conditional_body(req, StatusCode::OK, None, json)?
+        bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?)
+    };
+    refresh.put(body.clone());
+    answer(req, body, csv)
+}
+
+fn answer(req: &HttpRequest, body: bytes::Bytes, csv: bool) -> Result<HttpResponse> {
+    let mut response = if csv {
+        conditional_typed(req, StatusCode::OK, None, body, export::CSV)?
+    } else {
+        conditional_body(req, StatusCode::OK, None, body)?
     };
     response.headers_mut().insert(
         actix_web::http::header::VARY,
