@@ -224,6 +224,8 @@ pub async fn csv_response(
     let rows = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, CSV))
+        // The list URL answers JSON too, chosen by Accept: caches must keep the two apart.
+        .insert_header((actix_web::http::header::VARY, "Accept"))
         .insert_header((
             CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),

@@ -566,8 +566,8 @@ async fn lists_count_exactly_by_estimate_or_not_at_all_as_the_caller_prefers() {
             assert_eq!(reply.body["items"].as_array().expect("items").len(), 2);
             assert_eq!(
                 reply.header("vary"),
-                Some("Prefer"),
-                "caches keep the counts apart"
+                Some("Accept, Prefer"),
+                "caches keep the counts and the CSV apart"
             );
             reply
         }

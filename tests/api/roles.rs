@@ -317,3 +317,61 @@ async fn every_operation_admits_exactly_its_roles() {
         failures.join("\n")
     );
 }
+
+/// The single reads added with Location, against expectations written out here rather than
+/// read from the document: a person's account and an API token are not everyone's to read.
+#[actix_web::test]
+async fn single_reads_of_accounts_and_tokens_admit_the_roles_written_here() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let manager = app.user(Role::Manager).await;
+    let contributor = app.user(Role::Contributor).await;
+    let viewer = app.user(Role::Viewer).await;
+    let created = app
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            Some(&admin.access),
+            Some(json!({"name": "dashboard", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let token_path = created.header("location").expect("Location").to_owned();
+    let secret = created.body["token_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let user_path = format!("/api/v1/users/{}", contributor.id);
+    let expected = [
+        (&user_path, "viewer", &viewer, StatusCode::FORBIDDEN),
+        (
+            &user_path,
+            "contributor",
+            &contributor,
+            StatusCode::FORBIDDEN,
+        ),
+        (&user_path, "manager", &manager, StatusCode::OK),
+        (&user_path, "admin", &admin, StatusCode::OK),
+        (&token_path, "viewer", &viewer, StatusCode::FORBIDDEN),
+        (
+            &token_path,
+            "contributor",
+            &contributor,
+            StatusCode::FORBIDDEN,
+        ),
+        (&token_path, "manager", &manager, StatusCode::FORBIDDEN),
+        (&token_path, "admin", &admin, StatusCode::OK),
+    ];
+    for (path, name, caller, status) in expected {
+        let reply = app.call("GET", path, Some(&caller.access), None).await;
+        assert_eq!(reply.status, status, "{name} GET {path}: {}", reply.text);
+        if status == StatusCode::OK && path == &token_path {
+            assert_eq!(reply.body["name"], "dashboard");
+            assert!(
+                !reply.text.contains("token_secret") && !reply.text.contains(&secret),
+                "a token's secret is shown once, at creation: {}",
+                reply.text
+            );
+        }
+    }
+}

@@ -429,6 +429,11 @@ async fn lists_export_as_csv_a_spreadsheet_reads() {
         )
         .await;
     assert!(by_accept.content_type.starts_with("text/csv"));
+    assert_eq!(
+        by_accept.header("vary"),
+        Some("Accept"),
+        "a cache must not hand the CSV to a client asking for JSON"
+    );
     let all = csv::Reader::from_reader(by_accept.text.trim_start_matches('\u{feff}').as_bytes())
         .records()
         .count();

@@ -153,7 +153,8 @@ async fn page(
     .await?;
     let mut response = HttpResponse::Ok();
     response.insert_header(("Preference-Applied", format!("count={}", count.as_str())));
-    response.insert_header((actix_web::http::header::VARY, "Prefer"));
+    // The same URL answers CSV by Accept, and counts by Prefer.
+    response.insert_header((actix_web::http::header::VARY, "Accept, Prefer"));
     if let Some(total) = page.total {
         response.insert_header(("X-Total-Count", total.to_string()));
         response.insert_header(("X-Total-Count-Kind", page.total_kind.as_str()));
