@@ -103,10 +103,7 @@ pub async fn digest_run(
     database: &Database,
     dry_run: bool,
 ) -> anyhow::Result<String> {
-    use crate::domain::digest::deliveries::{
-        Renderer, Settings as DigestContext, Trigger, compose_for,
-    };
-    use crate::domain::digest::{Audience, schedule::Schedules};
+    use crate::domain::digest::deliveries::Trigger;
     use std::fmt::Write;
     let settings = Arc::new(settings);
     let state = state(settings.clone(), database.url())?;
@@ -124,40 +121,16 @@ pub async fn digest_run(
         )?;
         return Ok(out);
     }
-    let schedules = Schedules::new(&settings.digest).map_err(anyhow::Error::msg)?;
-    let renderer = state.scheduler.renderer();
-    let now = chrono::Utc::now();
-    let mut conn = PgConnection::establish(database.url())?;
-    let context = DigestContext {
-        rules: &settings.stall,
-        digest: &settings.digest,
-        base_url: &settings.server.base_url,
-    };
-    let (mut count, mut items, mut bytes) = (0usize, 0usize, 0usize);
-    for frequency in [
-        crate::db::enums::DigestFrequency::Weekly,
-        crate::db::enums::DigestFrequency::Daily,
-    ] {
-        let period = schedules
-            .latest(frequency, now)
-            .map(|p| p.key)
-            .unwrap_or_default();
-        for digest in compose_for(&mut conn, &context, Audience::Frequency(frequency), now)? {
-            // Rendered as it would be sent, so a dry run also proves the templates.
-            let rendered = renderer.render(&digest)?;
-            count += 1;
-            items += digest.item_ids.len();
-            bytes += rendered.text.len() + rendered.html.len();
-            writeln!(
-                out,
-                "{period}\t{}\t{}",
-                digest.recipient_email, digest.subject
-            )?;
-        }
+    // Exactly what the real run would send now, planned and claimed in a transaction that
+    // is rolled back.
+    let due = state.scheduler.rehearse().await?;
+    for (email, subject) in &due {
+        writeln!(out, "{email}\t{subject}")?;
     }
+    let count = due.len();
     writeln!(
         out,
-        "dry run: {count} digests, {items} items, {bytes} bytes rendered; nothing sent"
+        "dry run: {count} digests would be sent now; nothing sent"
     )?;
     Ok(out)
 }

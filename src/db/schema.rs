@@ -59,6 +59,15 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    email_link_uses (link_hash) {
+        link_hash -> Text,
+        recipient_id -> Uuid,
+        action -> Text,
+        used_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::UserRole;
 
@@ -111,6 +120,7 @@ diesel::table! {
         sending_since -> Nullable<Timestamptz>,
         possible_duplicate -> Bool,
         gave_up_at -> Nullable<Timestamptz>,
+        unsubscribe_url -> Nullable<Text>,
     }
 }
 
@@ -384,11 +394,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        secret_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(comments -> recommendations (recommendation_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(digest_deliveries -> digest_runs (run_id));
 diesel::joinable!(digest_deliveries -> users (recipient_id));
+diesel::joinable!(email_link_uses -> users (recipient_id));
 diesel::joinable!(escalations -> recommendations (recommendation_id));
 diesel::joinable!(evidence -> recommendations (recommendation_id));
 diesel::joinable!(history_events -> recommendations (recommendation_id));
@@ -404,12 +427,14 @@ diesel::joinable!(report_managers -> users (user_id));
 diesel::joinable!(reports -> users (created_by));
 diesel::joinable!(team_memberships -> teams (team_id));
 diesel::joinable!(team_memberships -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     comments,
     digest_deliveries,
     digest_runs,
+    email_link_uses,
     escalations,
     evidence,
     history_anchors,
@@ -426,4 +451,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_memberships,
     teams,
     users,
+    web_sessions,
 );

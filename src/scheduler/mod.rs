@@ -14,9 +14,10 @@ use crate::db::{self, PgPool};
 use crate::domain::digest::deliveries::{self, PlanSummary, Settings as DigestContext, Trigger};
 use crate::domain::digest::queue;
 use crate::domain::digest::schedule::Schedules;
+use crate::domain::email_links::{LinkKey, Signer};
 use crate::error::{Error, Result};
 use crate::mailer::Mailer;
-use crate::mailer::digest::{DigestRenderer, message_id};
+use crate::mailer::digest::{DigestRenderer, host_of, message_id};
 use crate::metrics::Metrics;
 
 /// Deliveries claimed per round trip: few, so a slow SMTP server holds few of them back.
@@ -39,6 +40,9 @@ pub struct Scheduler {
     schedules: Arc<Schedules>,
     metrics: Metrics,
     stopping: Arc<Stopping>,
+    links: LinkKey,
+    /// The base URL's host, for Message-IDs.
+    host: String,
 }
 
 /// Set once `serve` is shutting down: the loop ends after the delivery in hand.
@@ -56,7 +60,10 @@ impl Scheduler {
         metrics: Metrics,
     ) -> Result<Self> {
         let schedules = Schedules::new(&settings.digest).map_err(Error::internal)?;
+        let host = host_of(&settings.server.base_url);
         Ok(Self {
+            links: LinkKey::installed()?,
+            host,
             pool,
             settings,
             mailer,
@@ -66,11 +73,9 @@ impl Scheduler {
         })
     }
 
-    /// The renderer with this service's base URL.
+    /// The digest renderer.
     pub fn renderer(&self) -> DigestRenderer {
-        DigestRenderer {
-            base_url: self.settings.server.base_url.clone(),
-        }
+        DigestRenderer
     }
 
     /// Plans due periods, then sends everything due.
@@ -78,13 +83,21 @@ impl Scheduler {
         let settings = self.settings.clone();
         let schedules = self.schedules.clone();
         let renderer = self.renderer();
+        let links = self.links.clone();
         let planned = db::run(&self.pool, move |conn| {
+            let now = Utc::now();
+            let signer = Signer {
+                key: &links,
+                base_url: &settings.server.base_url,
+                now,
+            };
             let context = DigestContext {
                 rules: &settings.stall,
                 digest: &settings.digest,
                 base_url: &settings.server.base_url,
+                signer: Some(&signer),
             };
-            deliveries::plan(conn, &context, &schedules, &renderer, Utc::now(), trigger)
+            deliveries::plan(conn, &context, &schedules, &renderer, now, trigger)
         })
         .await?;
         for run_trigger in &planned.triggers {
@@ -104,6 +117,67 @@ impl Scheduler {
             sent,
             failed,
         })
+    }
+
+    /// The key digest links are signed with.
+    pub fn links(&self) -> &LinkKey {
+        &self.links
+    }
+
+    /// What a tick now would send: (recipient, subject), nothing kept (see
+    /// `deliveries::rehearse`).
+    pub async fn rehearse(&self) -> Result<Vec<(String, String)>> {
+        let settings = self.settings.clone();
+        let schedules = self.schedules.clone();
+        let renderer = self.renderer();
+        let links = self.links.clone();
+        let timing = self.timing();
+        let claimed = db::run(&self.pool, move |conn| {
+            let now = Utc::now();
+            let signer = Signer {
+                key: &links,
+                base_url: &settings.server.base_url,
+                now,
+            };
+            let context = DigestContext {
+                rules: &settings.stall,
+                digest: &settings.digest,
+                base_url: &settings.server.base_url,
+                signer: Some(&signer),
+            };
+            deliveries::rehearse(conn, &context, &schedules, &renderer, now, timing)
+        })
+        .await?;
+        Ok(claimed.into_iter().map(|c| (c.email, c.subject)).collect())
+    }
+
+    /// Sends `user` their digest as it stands now, outside the schedule; false when nothing
+    /// qualifies. Whatever else is due goes out with it.
+    pub async fn send_on_request(&self, user: uuid::Uuid) -> Result<bool> {
+        let settings = self.settings.clone();
+        let renderer = self.renderer();
+        let links = self.links.clone();
+        let planned = db::run(&self.pool, move |conn| {
+            let now = Utc::now();
+            let signer = Signer {
+                key: &links,
+                base_url: &settings.server.base_url,
+                now,
+            };
+            let context = DigestContext {
+                rules: &settings.stall,
+                digest: &settings.digest,
+                base_url: &settings.server.base_url,
+                signer: Some(&signer),
+            };
+            deliveries::plan_on_request(conn, &context, &renderer, user, now)
+        })
+        .await?;
+        if planned.is_none() {
+            return Ok(false);
+        }
+        self.deliver_due().await?;
+        Ok(true)
     }
 
     /// The queue's timing: a lease outlasts one SMTP exchange at its slowest (each reply may take
@@ -144,14 +218,14 @@ impl Scheduler {
                     tracing::info!(delivery = %delivery.id, "lease lost before sending; another sender has it");
                     continue;
                 }
-                let outcome = match self.mailer.digest_message(&delivery) {
+                let outcome = match self.mailer.digest_message(&delivery, &self.host) {
                     Ok(message) => self.mailer.send(message).await,
                     Err(e) => Err(e),
                 };
                 let id = delivery.id;
                 match outcome {
                     Ok(()) => {
-                        let message_id = message_id(&delivery);
+                        let message_id = message_id(&delivery, &self.host);
                         let delivery = delivery.clone();
                         let marked = db::run(&self.pool, move |conn| {
                             queue::mark_sent(conn, &delivery, &message_id)

@@ -10,18 +10,18 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Login, SmtpSink, TestApp, test_settings};
 
-struct Scene {
-    app: TestApp,
-    admin: Login,
-    manager: Login,
-    owner: Login,
-    stalled: String,
-    late: String,
+pub(crate) struct Scene {
+    pub app: TestApp,
+    pub admin: Login,
+    pub manager: Login,
+    pub owner: Login,
+    pub stalled: String,
+    pub late: String,
 }
 
 const STALLED_TITLE: &str = "Stalled <item> & co";
 
-fn sql(app: &TestApp, statement: &str) {
+pub(crate) fn sql(app: &TestApp, statement: &str) {
     let mut conn = app.db.connect();
     diesel::sql_query(statement)
         .execute(&mut conn)
@@ -30,7 +30,7 @@ fn sql(app: &TestApp, statement: &str) {
 
 /// A report managed by `manager` with three items: one stalled 60 days in progress (owned by
 /// `owner`, 15 days past its rule), one fresh, one overdue. The owner opted in to weekly digests.
-async fn scene(sink: &SmtpSink, stalled_days: i64) -> Scene {
+pub(crate) async fn scene(sink: &SmtpSink, stalled_days: i64) -> Scene {
     let app = TestApp::spawn_with(&sink.settings()).await;
     let admin = app.user(Role::Admin).await;
     let manager = app.user(Role::Manager).await;
@@ -124,7 +124,17 @@ async fn scene(sink: &SmtpSink, stalled_days: i64) -> Scene {
     }
 }
 
-fn message_for<'a>(
+/// `[recotrack] ...: weekly digest <date>`, the date that of a period begun in the last week.
+fn assert_weekly_subject(subject: &str, prefix: &str) {
+    let day = subject
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{subject:?} should start with {prefix:?}"));
+    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("a date ends the subject");
+    let age = (chrono::Utc::now().date_naive() - day).num_days();
+    assert!((0..=7).contains(&age), "{subject}");
+}
+
+pub(crate) fn message_for<'a>(
     messages: &'a [(String, String, String, String)],
     email: &str,
 ) -> &'a (String, String, String, String) {
@@ -153,19 +163,39 @@ async fn one_run_sends_each_due_recipient_one_message_with_exactly_its_items() {
     );
 
     let (_, subject, text, html) = message_for(&messages, &s.manager.email);
-    assert_eq!(subject, "1 stalled, 1 overdue recommendation");
+    assert_weekly_subject(subject, "[recotrack] 1 stalled, 1 overdue: weekly digest ");
+    let today = chrono::Utc::now().date_naive();
     for part in [text, html] {
         assert!(part.contains("dg/01") && part.contains("dg/03"), "{part}");
         assert!(!part.contains("dg/02"), "the fresh item must not be listed");
-        assert!(part.contains("stalled: in_progress for 60 days without activity (the rule for in_progress allows 45 days)"), "{part}");
         assert!(
-            part.contains("escalated to you as a manager: stalled 15 days past its rule"),
+            part.contains(
+                "Stalled: no activity for 60 days; the rule for items in progress allows 45"
+            ),
             "{part}"
         );
-        assert!(part.contains("overdue: it was due on 2020-01-01"), "{part}");
         assert!(
-            part.contains(&format!("/api/v1/recommendations/{}", s.stalled)),
-            "link missing"
+            part.contains(&format!(
+                "Escalated to managers (step 1) on {today}: stalled 15 days past its rule"
+            )),
+            "{part}"
+        );
+        assert!(
+            part.contains("Overdue: it was due on 2020-01-01, "),
+            "{part}"
+        );
+        assert!(
+            part.contains("You see it as a manager of its report or team because it is overdue"),
+            "the overdue item was never escalated: {part}"
+        );
+        assert!(part.contains("In progress for 60 days"), "{part}");
+        assert!(
+            part.contains("http://127.0.0.1:8080/app/items/dg/01"),
+            "the link opens the item's page: {part}"
+        );
+        assert!(
+            part.find("dg/03") < part.find("dg/01"),
+            "the overdue item comes first"
         );
     }
     assert!(text.contains(STALLED_TITLE), "the text part is not escaped");
@@ -177,7 +207,7 @@ async fn one_run_sends_each_due_recipient_one_message_with_exactly_its_items() {
     assert!(!html.contains(STALLED_TITLE), "HTML must be escaped");
 
     let (_, subject, text, _) = message_for(&messages, &s.owner.email);
-    assert_eq!(subject, "1 stalled, 0 overdue recommendation");
+    assert_weekly_subject(subject, "[recotrack] 1 stalled, 0 overdue: weekly digest ");
     assert!(
         text.contains("dg/01") && !text.contains("dg/03"),
         "the owner gets only what they own: {text}"
@@ -364,10 +394,15 @@ async fn escalation_reaches_the_manager_only_after_the_configured_days() {
         ),
     );
     let later = preview(&s.app, s.manager.access.clone(), s.manager.id).await;
-    assert_eq!(keys(&later), ["dg/01", "dg/03"]);
-    assert!(later.body["text"].as_str().is_some_and(|t| {
-        t.contains("escalated to you as a manager: stalled 8 days past its rule")
-    }));
+    assert_eq!(keys(&later), ["dg/03", "dg/01"], "overdue first");
+    let today = chrono::Utc::now().date_naive();
+    let text = later.body["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(&format!(
+            "Escalated to managers (step 1) on {today}: stalled 8 days past its rule"
+        )),
+        "{text}"
+    );
     let other = preview(&s.app, s.manager.access.clone(), s.owner.id).await;
     assert_eq!(
         other.status,

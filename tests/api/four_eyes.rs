@@ -381,10 +381,9 @@ async fn withdrawing_or_rejecting_the_only_accepted_evidence_flags_an_implemente
         .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
     assert!(
-        preview.body["text"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("implemented, evidence withdrawn"),
+        preview.body["text"].as_str().unwrap_or_default().contains(
+            "Evidence withdrawn: marked implemented, but no accepted evidence remains behind it"
+        ),
         "{}",
         preview.text
     );

@@ -262,15 +262,25 @@ impl SmtpSink {
         }
     }
 
-    /// Every message received so far, parsed: (to, subject, text part, html part).
-    pub fn messages(&self) -> Vec<(String, String, String, String)> {
+    /// Every message received so far, as the SMTP server got it.
+    pub fn raw_messages(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
             let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail").join(sub)) else {
                 continue;
             };
             for entry in entries.flatten() {
-                let raw = std::fs::read(entry.path()).expect("message");
+                out.push(std::fs::read(entry.path()).expect("message"));
+            }
+        }
+        out
+    }
+
+    /// Every message received so far, parsed: (to, subject, text part, html part).
+    pub fn messages(&self) -> Vec<(String, String, String, String)> {
+        let mut out = Vec::new();
+        {
+            for raw in self.raw_messages() {
                 let message = mail_parser::MessageParser::default()
                     .parse(&raw)
                     .expect("parse");

@@ -13,6 +13,7 @@ mod guards;
 mod health;
 mod helpers;
 mod items;
+mod manager_loop;
 mod readme;
 mod reliability;
 mod roles;

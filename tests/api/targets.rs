@@ -113,10 +113,9 @@ async fn a_target_is_defined_by_managers_progressed_by_owners_and_reported_when_
         )
         .await;
     assert!(
-        preview.body["text"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("target overdue: Conduct 500 training sessions by 2025 (due 2025-12-31)"),
+        preview.body["text"].as_str().unwrap_or_default().contains(
+            "A target is overdue: Conduct 500 training sessions by 2025 (due 2025-12-31)"
+        ),
         "{}",
         preview.text
     );

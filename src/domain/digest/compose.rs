@@ -1,12 +1,18 @@
 //! What a digest says: a summary with counts and age buckets, then the items grouped by report,
 //! each with why it qualifies. Pure: given the selection, it needs no database.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::Qualifying;
+use super::reasons::reasons;
+use crate::config::StallRules;
+use crate::db::enums::{Role, Status};
+use crate::domain::email_links::LinkAction;
+use crate::domain::labels;
 
 /// An item as the digest shows it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -14,7 +20,9 @@ pub struct DigestItem {
     pub id: Uuid,
     pub key: String,
     pub title: String,
-    pub status: String,
+    pub status: Status,
+    /// The status as people read it, e.g. `Partially implemented`.
+    pub status_label: String,
     pub owners: Vec<String>,
     pub days_in_status: i64,
     pub idle_days: i64,
@@ -25,7 +33,19 @@ pub struct DigestItem {
     pub reasons: Vec<String>,
     pub stalled: bool,
     pub overdue: bool,
+    /// The item's page.
     pub link: String,
+    /// One-click actions, signed for this recipient (empty in previews of another's digest).
+    pub actions: Vec<ActionLink>,
+}
+
+/// A signed link that acts on an item from the email (confirmed on the page it opens).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ActionLink {
+    /// `acknowledge` or `snooze`.
+    pub action: String,
+    pub label: String,
+    pub url: String,
 }
 
 /// The items of one report.
@@ -33,6 +53,8 @@ pub struct DigestItem {
 pub struct ReportGroup {
     pub key: String,
     pub title: String,
+    /// The report's page, filtered to what stalls or is overdue.
+    pub link: String,
     pub items: Vec<DigestItem>,
 }
 
@@ -43,6 +65,8 @@ pub struct Digest {
     pub recipient_email: String,
     pub recipient_name: String,
     pub subject: String,
+    /// E.g. `weekly digest 2026-11-23`.
+    pub period: String,
     pub stalled: usize,
     pub overdue: usize,
     /// Stalled items by days without activity: 14-29, 30-59, 60 and more.
@@ -53,6 +77,12 @@ pub struct Digest {
     pub newly_in: usize,
     /// Items of the previous digest that no longer qualify.
     pub resolved: usize,
+    /// The pages behind the counts.
+    pub stalled_link: String,
+    pub overdue_link: String,
+    pub preferences_link: String,
+    /// One-click unsubscribe (RFC 8058), signed for this recipient.
+    pub unsubscribe_link: Option<String>,
     pub groups: Vec<ReportGroup>,
     pub item_ids: Vec<Uuid>,
     /// For admins: the newest daily history anchor, to keep outside the database.
@@ -68,59 +98,31 @@ pub struct AnchorLine {
     pub digest: String,
 }
 
+/// Makes the signed links of one recipient's digest. Implemented where the signing key lives,
+/// so composing stays pure.
+pub trait LinkSigner {
+    /// A signed URL for `action` on `item` (none for unsubscribing).
+    fn sign(&self, recipient: Uuid, item: Option<Uuid>, action: LinkAction) -> String;
+}
+
 /// Context for composing.
 pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub base_url: &'a str,
+    pub rules: &'a StallRules,
+    /// E.g. `weekly digest 2026-11-23`.
+    pub period: &'a str,
     pub owners: &'a HashMap<Uuid, Vec<String>>,
     pub last_activity: &'a HashMap<Uuid, (String, DateTime<Utc>)>,
     /// Item ids of each recipient's previous digest.
     pub previous: &'a HashMap<Uuid, Vec<Uuid>>,
+    /// Signs action and unsubscribe links; `None` leaves them out.
+    pub signer: Option<&'a dyn LinkSigner>,
 }
 
-fn reasons(row: &Qualifying, idle_days: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    if row.stalled {
-        out.push(format!(
-            "stalled: {} for {idle_days} days without activity (the rule for {} allows {} days)",
-            row.status, row.status, row.threshold_days
-        ));
-    }
-    if row.overdue
-        && let Some(due) = row.due_date
-    {
-        out.push(format!("overdue: it was due on {due}"));
-    }
-    if let Some(target) = &row.overdue_target {
-        out.push(format!("target overdue: {target}"));
-    }
-    if row.lapsed {
-        out.push(
-            "implemented, evidence withdrawn: no accepted evidence remains behind it".to_owned(),
-        );
-    }
-    let past = idle_days - i64::from(row.threshold_days);
-    let role = match row.step {
-        1 => Some("a manager"),
-        2 => Some("an admin"),
-        _ => None,
-    };
-    // Say why it reached this recipient, with numbers only where they mean something.
-    if let Some(role) = role {
-        let why = if row.stalled && past > 0 {
-            format!("stalled {past} days past its rule")
-        } else if row.overdue {
-            "overdue".to_owned()
-        } else if row.overdue_target.is_some() {
-            "a target is overdue".to_owned()
-        } else if row.lapsed {
-            "implemented without accepted evidence".to_owned()
-        } else {
-            "it has no owner".to_owned()
-        };
-        out.push(format!("escalated to you as {role}: {why}"));
-    }
-    out
+/// The page of an item, as a person opens it.
+pub fn item_page(base_url: &str, key: &str) -> String {
+    format!("{base_url}/app/items/{key}")
 }
 
 /// Composes every recipient's digest from the selection, in recipient order.
@@ -135,14 +137,20 @@ pub fn compose(rows: Vec<Qualifying>, ctx: &Context<'_>) -> Vec<Digest> {
         .collect()
 }
 
+/// Most urgent first: overdue items, then the longest without activity.
+fn urgency(row: &Qualifying) -> (Reverse<bool>, DateTime<Utc>, String) {
+    (Reverse(row.overdue), row.last_activity_at, row.key.clone())
+}
+
 fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
     let first = rows.first()?.clone();
-    rows.sort_by(|a, b| (&a.report_key, &a.key).cmp(&(&b.report_key, &b.key)));
+    rows.sort_by(|a, b| (&a.report_key, urgency(a)).cmp(&(&b.report_key, urgency(b))));
+    let base = ctx.base_url;
     let mut groups: Vec<ReportGroup> = Vec::new();
     let (mut stalled, mut overdue, mut b14, mut b30, mut b60) = (0, 0, 0, 0, 0);
     let mut ids = Vec::with_capacity(rows.len());
     for row in rows {
-        let idle_days = (ctx.now - row.last_activity_at).num_days();
+        let idle_days = (ctx.now - row.last_activity_at).num_days().max(0);
         if row.stalled {
             stalled += 1;
             match idle_days {
@@ -165,24 +173,46 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
             },
             |(kind, at)| format!("{} on {}", kind.replace('_', " "), at.date_naive()),
         );
+        let actions = ctx
+            .signer
+            .map(|signer| {
+                [
+                    (LinkAction::Acknowledge, "Still on track"),
+                    (LinkAction::Snooze, "Snooze 30 days"),
+                ]
+                .into_iter()
+                .filter(|(action, _)| {
+                    *action != LinkAction::Snooze || row.recipient_role.at_least(Role::Manager)
+                })
+                .map(|(action, label)| ActionLink {
+                    action: action.as_str().to_owned(),
+                    label: label.to_owned(),
+                    url: signer.sign(row.recipient_id, Some(row.item_id), action),
+                })
+                .collect()
+            })
+            .unwrap_or_default();
         let item = DigestItem {
             id: row.item_id,
             key: row.key.clone(),
             title: row.title.clone(),
-            status: row.status.clone(),
+            status: row.status,
+            status_label: labels::status(row.status).to_owned(),
             owners: ctx.owners.get(&row.item_id).cloned().unwrap_or_default(),
-            days_in_status: (ctx.now - row.status_changed_at).num_days(),
+            days_in_status: (ctx.now - row.status_changed_at).num_days().max(0),
             idle_days,
             due_date: row.due_date,
             last_activity,
-            reasons: reasons(&row, idle_days),
+            reasons: reasons(&row, ctx.rules, ctx.now),
             stalled: row.stalled,
             overdue: row.overdue,
-            link: format!("{}/api/v1/recommendations/{}", ctx.base_url, row.item_id),
+            link: item_page(base, &row.key),
+            actions,
         };
         match groups.last_mut() {
             Some(group) if group.key == row.report_key => group.items.push(item),
             _ => groups.push(ReportGroup {
+                link: format!("{base}/app/reports/{}?sort=last_activity", row.report_key),
                 key: row.report_key,
                 title: row.report_title,
                 items: vec![item],
@@ -197,21 +227,18 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
     let current: HashSet<Uuid> = ids.iter().copied().collect();
     let newly_in = current.difference(&previous).count();
     let resolved = previous.difference(&current).count();
-    let plural = |n: usize| {
-        if n == 1 {
-            "recommendation"
-        } else {
-            "recommendations"
-        }
-    };
     Some(Digest {
+        subject: format!(
+            "[recotrack] {stalled} stalled, {overdue} overdue: {}",
+            ctx.period
+        ),
+        period: ctx.period.to_owned(),
+        unsubscribe_link: ctx
+            .signer
+            .map(|signer| signer.sign(first.recipient_id, None, LinkAction::Unsubscribe)),
         recipient_id: first.recipient_id,
         recipient_email: first.recipient_email,
         recipient_name: first.recipient_name,
-        subject: format!(
-            "{stalled} stalled, {overdue} overdue {}",
-            plural(stalled.max(overdue))
-        ),
         stalled,
         overdue,
         stalled_14_to_29: b14,
@@ -219,6 +246,9 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
         stalled_60_plus: b60,
         newly_in,
         resolved,
+        stalled_link: format!("{base}/app/my?show=stalled"),
+        overdue_link: format!("{base}/app/my?show=overdue"),
+        preferences_link: format!("{base}/app/preferences"),
         groups,
         item_ids: ids,
         anchor: None,
@@ -229,6 +259,7 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::enums::Response;
 
     fn row(
         recipient: Uuid,
@@ -248,7 +279,8 @@ mod tests {
             item_id: Uuid::new_v4(),
             key: key.into(),
             title: format!("Title {key}"),
-            status: "in_progress".into(),
+            status: Status::InProgress,
+            response: Response::Accepted,
             report_key: report.into(),
             report_title: format!("Report {report}"),
             due_date: overdue.then(|| now.date_naive() - chrono::Duration::days(3)),
@@ -259,57 +291,80 @@ mod tests {
             lapsed: false,
             overdue_target: None,
             threshold_days: 45,
+            escalated_at: None,
+            recipient_role: Role::Manager,
+        }
+    }
+
+    struct Signer;
+    impl LinkSigner for Signer {
+        fn sign(&self, _: Uuid, item: Option<Uuid>, action: LinkAction) -> String {
+            format!("signed:{}:{}", action.as_str(), item.is_some())
         }
     }
 
     #[test]
-    fn a_digest_counts_buckets_and_groups_by_report() {
+    fn a_digest_counts_buckets_and_puts_the_most_urgent_first_in_each_report() {
         let me = Uuid::new_v4();
         let rows = vec![
             row(me, "b", "b/1", 70, true, false, 0),
-            row(me, "a", "a/2", 50, true, true, 1),
-            row(me, "a", "a/1", 20, false, true, 0),
+            row(me, "a", "a/1", 50, true, false, 1),
+            row(me, "a", "a/2", 20, false, true, 0),
+            row(me, "a", "a/3", 90, true, false, 0),
         ];
         let empty = HashMap::new();
         let previous: HashMap<Uuid, Vec<Uuid>> =
             HashMap::from([(me, vec![rows[0].item_id, Uuid::new_v4()])]);
+        let rules = StallRules {
+            pending: 30,
+            accepted: 60,
+            in_progress: 45,
+            blocked: 14,
+            partially_implemented: 60,
+        };
         let ctx = Context {
             now: Utc::now(),
             base_url: "http://x",
+            rules: &rules,
+            period: "daily digest 2026-12-01",
             owners: &empty,
             last_activity: &HashMap::new(),
             previous: &previous,
+            signer: Some(&Signer),
         };
         let digests = compose(rows, &ctx);
         assert_eq!(digests.len(), 1);
         let d = &digests[0];
-        assert_eq!(d.subject, "2 stalled, 2 overdue recommendations");
+        assert_eq!(
+            d.subject,
+            "[recotrack] 3 stalled, 1 overdue: daily digest 2026-12-01"
+        );
         assert_eq!(
             (d.stalled_14_to_29, d.stalled_30_to_59, d.stalled_60_plus),
-            (0, 1, 1)
+            (0, 1, 2)
         );
-        assert_eq!((d.newly_in, d.resolved), (2, 1));
-        let keys: Vec<_> = d
+        assert_eq!((d.newly_in, d.resolved), (3, 1));
+        let keys: Vec<Vec<&str>> = d
             .groups
             .iter()
-            .map(|g| (g.key.as_str(), g.items.len()))
+            .map(|g| g.items.iter().map(|i| i.key.as_str()).collect())
             .collect();
-        assert_eq!(keys, [("a", 2), ("b", 1)]);
-        assert_eq!(d.groups[0].items[0].key, "a/1");
-        let escalated = &d.groups[0].items[1];
-        assert!(
-            escalated
-                .reasons
-                .iter()
-                .any(|r| r.starts_with("escalated to you as a manager: stalled 5 days")),
-            "{:?}",
-            escalated.reasons
+        assert_eq!(keys, [vec!["a/2", "a/3", "a/1"], vec!["b/1"]]);
+        let escalated = &d.groups[0].items[2];
+        assert_eq!(escalated.status_label, "In progress");
+        assert_eq!(escalated.link, "http://x/app/items/a/1");
+        assert_eq!(
+            escalated.reasons[1],
+            format!(
+                "Escalated to managers (step 1) on {}: stalled 5 days past its rule",
+                Utc::now().date_naive()
+            )
         );
-        assert!(escalated.reasons.iter().any(|r| r.starts_with("overdue")));
-        assert!(
-            escalated
-                .link
-                .starts_with("http://x/api/v1/recommendations/")
+        let actions: Vec<&str> = escalated.actions.iter().map(|a| a.url.as_str()).collect();
+        assert_eq!(actions, ["signed:acknowledge:true", "signed:snooze:true"]);
+        assert_eq!(
+            d.unsubscribe_link.as_deref(),
+            Some("signed:unsubscribe:false")
         );
     }
 }

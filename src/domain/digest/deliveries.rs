@@ -12,7 +12,7 @@ use diesel::sql_types::{Int8, Uuid as SqlUuid};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::compose::{AnchorLine, Context, Digest, compose};
+use super::compose::{AnchorLine, Context, Digest, LinkSigner, compose};
 use super::schedule::Schedules;
 use super::{Audience, Qualifying, last_person_activity, select};
 use crate::config::{DigestSettings, StallRules};
@@ -42,6 +42,8 @@ pub struct Settings<'a> {
     pub rules: &'a StallRules,
     pub digest: &'a DigestSettings,
     pub base_url: &'a str,
+    /// Signs each recipient's action and unsubscribe links.
+    pub signer: Option<&'a dyn LinkSigner>,
 }
 
 /// An escalation step reached by an item.
@@ -52,21 +54,32 @@ struct Escalation {
     recipients: Vec<Uuid>,
 }
 
-/// Composes the digests of `audience` as they would be sent now.
+/// Composes the digests of `audience` as they would be sent now, for `period` (e.g.
+/// `digest on request 2026-12-03`).
 pub fn compose_for(
     conn: &mut PgConnection,
     settings: &Settings<'_>,
     audience: Audience,
+    period: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Digest>> {
     let rows = select(conn, settings.rules, settings.digest, audience)?;
-    Ok(compose_rows(conn, settings, rows, now)?.0)
+    Ok(compose_rows(conn, settings, rows, period, now)?.0)
+}
+
+/// `weekly:2026-11-23` as a subject says it: `weekly digest 2026-11-23`.
+pub fn period_label(key: &str) -> String {
+    key.split_once(':').map_or_else(
+        || key.to_owned(),
+        |(kind, day)| format!("{kind} digest {day}"),
+    )
 }
 
 fn compose_rows(
     conn: &mut PgConnection,
     settings: &Settings<'_>,
     rows: Vec<Qualifying>,
+    period: &str,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Digest>, Vec<Escalation>)> {
     let mut ids: Vec<Uuid> = rows.iter().map(|r| r.item_id).collect();
@@ -100,9 +113,12 @@ fn compose_rows(
     let ctx = Context {
         now,
         base_url: settings.base_url,
+        rules: settings.rules,
+        period,
         owners: &owners,
         last_activity: &last_activity,
         previous: &previous,
+        signer: settings.signer,
     };
     let mut digests = compose(rows, &ctx);
     attach_admin_notes(conn, &mut digests)?;
@@ -141,7 +157,8 @@ fn attach_admin_notes(conn: &mut PgConnection, digests: &mut [Digest]) -> Result
     Ok(())
 }
 
-/// The items of each recipient's last sent digest.
+/// The items of each recipient's last scheduled digest (one sent on request does not move what
+/// the next scheduled one calls new or resolved).
 fn previous_items(
     conn: &mut PgConnection,
     recipients: &[Uuid],
@@ -155,7 +172,7 @@ fn previous_items(
     }
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT DISTINCT ON (recipient_id) recipient_id, item_ids FROM digest_deliveries \
-         WHERE status = 'sent' AND recipient_id = ANY($1) ORDER BY recipient_id, created_at DESC",
+         WHERE status = 'sent' AND period NOT LIKE 'request:%' AND recipient_id = ANY($1) ORDER BY recipient_id, created_at DESC",
     )
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(recipients)
     .load(conn)?;
@@ -241,28 +258,11 @@ pub fn plan(
                 settings.digest,
                 Audience::Frequency(frequency),
             )?;
-            let (digests, escalations) = compose_rows(conn, settings, rows, now)?;
+            let label = period_label(&period.key);
+            let (digests, escalations) = compose_rows(conn, settings, rows, &label, now)?;
             let mut created = 0;
             for digest in &digests {
-                let rendered = renderer.render(digest)?;
-                created += diesel::insert_into(deliveries::table)
-                    .values((
-                        deliveries::id.eq(Uuid::new_v4()),
-                        deliveries::run_id.eq(run),
-                        deliveries::recipient_id.eq(digest.recipient_id),
-                        deliveries::period.eq(&period.key),
-                        deliveries::subject.eq(&digest.subject),
-                        deliveries::stalled_count
-                            .eq(i32::try_from(digest.stalled).unwrap_or(i32::MAX)),
-                        deliveries::overdue_count
-                            .eq(i32::try_from(digest.overdue).unwrap_or(i32::MAX)),
-                        deliveries::item_ids.eq(&digest.item_ids),
-                        deliveries::body_text.eq(&rendered.text),
-                        deliveries::body_html.eq(&rendered.html),
-                    ))
-                    .on_conflict((deliveries::recipient_id, deliveries::period))
-                    .do_nothing()
-                    .execute(conn)?;
+                created += insert_delivery(conn, run, &period.key, digest, renderer)?;
             }
             summary.escalations += record_escalations(conn, escalations)?;
             diesel::update(runs::table.find(run))
@@ -277,6 +277,106 @@ pub fn plan(
         }
         Ok(summary)
     })
+}
+
+/// One delivery of `digest` in `run`, rendered now so every retry sends the same message;
+/// 0 when the recipient already has one for `period`.
+fn insert_delivery(
+    conn: &mut PgConnection,
+    run: Uuid,
+    period: &str,
+    digest: &Digest,
+    renderer: &dyn Renderer,
+) -> Result<usize> {
+    let rendered = renderer.render(digest)?;
+    Ok(diesel::insert_into(deliveries::table)
+        .values((
+            deliveries::id.eq(Uuid::new_v4()),
+            deliveries::run_id.eq(run),
+            deliveries::recipient_id.eq(digest.recipient_id),
+            deliveries::period.eq(period),
+            deliveries::subject.eq(&digest.subject),
+            deliveries::stalled_count.eq(i32::try_from(digest.stalled).unwrap_or(i32::MAX)),
+            deliveries::overdue_count.eq(i32::try_from(digest.overdue).unwrap_or(i32::MAX)),
+            deliveries::item_ids.eq(&digest.item_ids),
+            deliveries::body_text.eq(&rendered.text),
+            deliveries::body_html.eq(&rendered.html),
+            deliveries::unsubscribe_url.eq(&digest.unsubscribe_link),
+        ))
+        .on_conflict((deliveries::recipient_id, deliveries::period))
+        .do_nothing()
+        .execute(conn)?)
+}
+
+/// Plans `user`'s digest as it stands now, in a run of its own (period
+/// `request:<date>:<run id>`), so the scheduled period is not used up and the next scheduled
+/// digest still counts what is new against the last scheduled one. `None` when nothing
+/// qualifies. Escalations are not recorded: only the schedule escalates.
+pub fn plan_on_request(
+    conn: &mut PgConnection,
+    settings: &Settings<'_>,
+    renderer: &dyn Renderer,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
+    conn.transaction(|conn| {
+        let label = format!("digest on request {}", now.date_naive());
+        let rows = select(conn, settings.rules, settings.digest, Audience::User(user))?;
+        let (mut digests, _) = compose_rows(conn, settings, rows, &label, now)?;
+        let Some(digest) = digests.pop() else {
+            return Ok(None);
+        };
+        let run = Uuid::new_v4();
+        let period = format!("request:{}:{run}", now.date_naive());
+        diesel::insert_into(runs::table)
+            .values((
+                runs::id.eq(run),
+                runs::period.eq(&period),
+                runs::trigger.eq("request"),
+                runs::deliveries.eq(1),
+                runs::finished_at.eq(now),
+            ))
+            .execute(conn)?;
+        insert_delivery(conn, run, &period, &digest, renderer)?;
+        Ok(Some(run))
+    })
+}
+
+/// What a real tick at `now` would send, without sending or keeping anything: planning and
+/// claiming run inside a transaction that is rolled back, so a dry run cannot differ from the
+/// real run by a rule written twice.
+pub fn rehearse(
+    conn: &mut PgConnection,
+    settings: &Settings<'_>,
+    schedules: &Schedules,
+    renderer: &dyn Renderer,
+    now: DateTime<Utc>,
+    timing: super::queue::Timing,
+) -> Result<Vec<super::queue::Claimed>> {
+    enum Outcome {
+        Rehearsed(Vec<super::queue::Claimed>),
+        Failed(crate::error::Error),
+    }
+    impl From<diesel::result::Error> for Outcome {
+        fn from(e: diesel::result::Error) -> Self {
+            Self::Failed(e.into())
+        }
+    }
+    let outcome = conn.transaction::<(), Outcome, _>(|conn| {
+        let rehearse = |conn: &mut PgConnection| {
+            plan(conn, settings, schedules, renderer, now, Trigger::Manual)?;
+            super::queue::claim(conn, i64::from(i32::MAX), timing)
+        };
+        match rehearse(conn) {
+            Ok(claimed) => Err(Outcome::Rehearsed(claimed)),
+            Err(e) => Err(Outcome::Failed(e)),
+        }
+    });
+    match outcome {
+        Err(Outcome::Rehearsed(claimed)) => Ok(claimed),
+        Err(Outcome::Failed(e)) => Err(e),
+        Ok(()) => Ok(Vec::new()),
+    }
 }
 
 fn record_escalations(conn: &mut PgConnection, escalations: Vec<Escalation>) -> Result<usize> {

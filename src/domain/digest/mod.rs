@@ -4,6 +4,7 @@
 pub mod compose;
 pub mod deliveries;
 pub mod queue;
+pub mod reasons;
 pub mod schedule;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,7 +13,7 @@ use diesel::sql_types::{Bool, Date, Int4, Nullable, Text, Timestamptz, Uuid as S
 use uuid::Uuid;
 
 use crate::config::{DigestSettings, StallRules};
-use crate::db::enums::DigestFrequency;
+use crate::db::enums::{DigestFrequency, Response, Role, Status};
 use crate::domain::stall;
 use crate::error::Result;
 
@@ -25,6 +26,8 @@ pub struct Qualifying {
     pub recipient_email: String,
     #[diesel(sql_type = Text)]
     pub recipient_name: String,
+    #[diesel(sql_type = crate::db::schema::sql_types::UserRole)]
+    pub recipient_role: Role,
     /// 0: as an owner; 1: escalated to a manager; 2: escalated to an admin.
     #[diesel(sql_type = Int4)]
     pub step: i32,
@@ -34,8 +37,10 @@ pub struct Qualifying {
     pub key: String,
     #[diesel(sql_type = Text)]
     pub title: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
+    #[diesel(sql_type = crate::db::schema::sql_types::RecStatus)]
+    pub status: Status,
+    #[diesel(sql_type = crate::db::schema::sql_types::RecResponse)]
+    pub response: Response,
     #[diesel(sql_type = Text)]
     pub report_key: String,
     #[diesel(sql_type = Text)]
@@ -58,6 +63,9 @@ pub struct Qualifying {
     pub overdue_target: Option<String>,
     #[diesel(sql_type = Int4)]
     pub threshold_days: i32,
+    /// When this item's current stall reached this recipient's step, if that was recorded.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 /// Who receives which digest: everyone whose effective frequency is `frequency` (or one user,
@@ -96,7 +104,7 @@ pub fn select(
     let sql = format!(
         "WITH item AS (
             SELECT recommendations.id, recommendations.report_id, recommendations.key, recommendations.title,
-                   recommendations.status::text AS status, recommendations.due_date,
+                   recommendations.status, recommendations.response, recommendations.due_date,
                    recommendations.last_activity_at, recommendations.status_changed_at,
                    reports.key AS report_key, reports.title AS report_title,
                    {stalled} AS stalled, coalesce({overdue}, false) AS overdue,
@@ -139,16 +147,19 @@ pub fn select(
             WHERE u.role = 'admin' AND i.stalled AND i.days_past >= $2
         ),
         recipient AS (
-            SELECT u.id, u.email, u.display_name,
+            SELECT u.id, u.email, u.display_name, u.role,
                    coalesce(u.digest_frequency::text,
                             CASE WHEN u.role IN ('admin', 'manager') THEN 'weekly' ELSE 'off' END) AS effective
             FROM users u WHERE u.active
         )
         SELECT DISTINCT ON (u.id, i.id)
                u.id AS recipient_id, u.email AS recipient_email, u.display_name AS recipient_name,
-               p.step, i.id AS item_id, i.key, i.title, i.status, i.report_key, i.report_title,
+               u.role AS recipient_role,
+               p.step, i.id AS item_id, i.key, i.title, i.status, i.response, i.report_key, i.report_title,
                i.due_date, i.last_activity_at, i.status_changed_at, i.stalled, i.overdue,
-               i.lapsed, i.overdue_target, i.threshold_days
+               i.lapsed, i.overdue_target, i.threshold_days,
+               (SELECT e.created_at FROM escalations e WHERE e.recommendation_id = i.id
+                  AND e.step = p.step AND e.stalled_since = i.last_activity_at) AS escalated_at
         FROM pair p
         JOIN item i ON i.id = p.item_id
         JOIN recipient u ON u.id = p.user_id

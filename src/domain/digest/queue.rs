@@ -46,6 +46,9 @@ pub struct Claimed {
     /// An earlier sender may have handed this message to the SMTP server already.
     #[diesel(sql_type = Bool)]
     pub possible_duplicate: bool,
+    /// One-click unsubscribe (RFC 8058), for the `List-Unsubscribe` header.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Timing of the queue, from the digest and email settings.
@@ -94,7 +97,7 @@ pub fn claim(conn: &mut PgConnection, limit: i64, timing: Timing) -> Result<Vec<
          FROM due, users u
          WHERE d.id = due.id AND u.id = d.recipient_id
          RETURNING d.id, u.email, u.display_name, d.subject, d.body_text, d.body_html, d.attempts,
-                   d.lease_token, d.possible_duplicate",
+                   d.lease_token, d.possible_duplicate, d.unsubscribe_url",
     )
     .bind::<BigInt, _>(limit)
     .bind::<Double, _>(timing.lease_secs as f64)

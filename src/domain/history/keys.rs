@@ -60,6 +60,16 @@ impl HistoryKey {
         HmacSha256::new_from_slice(&self.secret).ok()
     }
 
+    /// A key for another purpose, derived from this one (HMAC of the purpose's name), so a
+    /// signature made for that purpose can never pass as a history hash or the other way round.
+    pub fn derive(&self, purpose: &str) -> Vec<u8> {
+        let Ok(mut mac) = HmacSha256::new_from_slice(&self.secret) else {
+            return Vec::new();
+        };
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// HMAC-SHA-256 of `bytes`, hex.
     pub fn mac(&self, bytes: &[u8]) -> String {
         // An HMAC takes keys of any length, so this cannot fail.

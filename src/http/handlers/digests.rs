@@ -137,16 +137,22 @@ pub async fn get_digest_preview(
     }
     let settings = state.settings.clone();
     let digest = db::run(&state.pool, move |conn| {
-        users::digest_preference(conn, user)?;
+        let (_, effective) = users::digest_preference(conn, user)?;
+        // Previews carry no signed links: an admin previewing someone's digest must not hold
+        // links that act as them.
         let context = DigestContext {
             rules: &settings.stall,
             digest: &settings.digest,
             base_url: &settings.server.base_url,
+            signer: None,
         };
-        Ok(
-            deliveries::compose_for(conn, &context, Audience::User(user), chrono::Utc::now())?
-                .pop(),
-        )
+        let now = chrono::Utc::now();
+        let period = format!(
+            "{} digest {}",
+            crate::db::enums::wire_name(effective),
+            now.date_naive()
+        );
+        Ok(deliveries::compose_for(conn, &context, Audience::User(user), &period, now)?.pop())
     })
     .await?;
     let rendered = digest
@@ -158,6 +164,48 @@ pub async fn get_digest_preview(
         html: rendered.map(|r| r.html),
         digest,
     }))
+}
+
+/// Whether a digest went out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SendNowResponse {
+    /// False when nothing stalls or is overdue for the caller: no email is sent.
+    pub sent: bool,
+}
+
+/// Digests one person may ask for per hour.
+const SENDS_PER_HOUR: u32 = 3;
+
+/// Send me my digest now: the current preview, to the caller's address, without using up the
+/// scheduled period (the next scheduled digest still comes, and counts what is new against the
+/// last scheduled one). At most 3 an hour.
+///
+/// Required role: viewer (a signed-in user).
+#[utoipa::path(
+    tag = "digests",
+    security(("bearer" = ["viewer"])),
+    responses((status = 200, description = "Sent, or nothing to send", body = SendNowResponse), Denied)
+)]
+#[post("/me/digest/send")]
+pub async fn create_digest_send(
+    state: web::Data<AppState>,
+    caller: Viewer,
+) -> Result<HttpResponse, Error> {
+    let me = user_of(&caller.0)?;
+    // Counted in a transaction of its own, so a refused or failed send still counts.
+    db::transaction(&state.pool, move |conn| {
+        crate::domain::auth::rate_limit::reserve(
+            conn,
+            &format!("digest-send:{me}"),
+            crate::domain::auth::rate_limit::Limit {
+                max: SENDS_PER_HOUR,
+                window_secs: 3600,
+            },
+        )
+    })
+    .await?;
+    let sent = state.scheduler.send_on_request(me).await?;
+    Ok(HttpResponse::Ok().json(SendNowResponse { sent }))
 }
 
 /// Digest runs and their deliveries, newest first (managers see their own deliveries).

@@ -84,6 +84,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(digests::get_digest_preferences)
                 .service(digests::put_digest_preferences)
                 .service(digests::get_digest_preview)
+                .service(digests::create_digest_send)
                 .service(digests::list_digests)
                 .service(digests::create_digest_run)
                 .service(digests::create_snooze)
