@@ -12,3 +12,4 @@ pub mod mailer;
 pub mod metrics;
 pub mod scheduler;
 pub mod telemetry;
+pub mod web;

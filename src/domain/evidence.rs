@@ -292,6 +292,22 @@ pub fn delete(conn: &mut PgConnection, principal: &Principal, id: Uuid) -> Resul
     items::touch(conn, row.recommendation_id, author)
 }
 
+/// Refuses unless `principal` may judge `row`: a manager, a person (not an API token), and
+/// nobody who submitted or edited any version of it (four eyes). Answers the reviewer's id.
+/// The review itself and the pages that offer a review form both ask this.
+pub fn may_review(principal: &Principal, row: &Evidence) -> Result<Uuid> {
+    principal.require(Role::Manager)?;
+    let reviewer = principal.user_id().ok_or_else(|| {
+        Error::Forbidden("evidence is reviewed by a person, not an API token".into())
+    })?;
+    if row.submitted_by == Some(reviewer) || row.editors.contains(&reviewer) {
+        return Err(Error::Forbidden(
+            "nobody may review evidence they submitted or edited".into(),
+        ));
+    }
+    Ok(reviewer)
+}
+
 /// A manager's verdict on one version. Nobody who submitted or edited any version may review
 /// it, and the reviewer names the version they read (`expected_version`, from `If-Match`): if
 /// it changed since, nothing is recorded (412).
@@ -303,16 +319,8 @@ pub fn review(
     decision: Verification,
     note: Option<String>,
 ) -> Result<Evidence> {
-    principal.require(Role::Manager)?;
     let row = lock(conn, id)?;
-    let reviewer = principal.user_id().ok_or_else(|| {
-        Error::Forbidden("evidence is reviewed by a person, not an API token".into())
-    })?;
-    if row.submitted_by == Some(reviewer) || row.editors.contains(&reviewer) {
-        return Err(Error::Forbidden(
-            "nobody may review evidence they submitted or edited".into(),
-        ));
-    }
+    let reviewer = may_review(principal, &row)?;
     items::check_version(Some(expected_version), row.version)?;
     if decision == Verification::Pending {
         return Err(Error::invalid("decision", "must be accepted or rejected"));

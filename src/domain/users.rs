@@ -160,6 +160,14 @@ pub fn update(conn: &mut PgConnection, id: Uuid, changes: &AccountChanges) -> Re
         )
         .set(refresh_tokens::revoked_at.eq(now))
         .execute(conn)?;
+        // The web pages' sessions end with the API's.
+        diesel::update(
+            crate::db::schema::web_sessions::table
+                .filter(crate::db::schema::web_sessions::user_id.eq(id))
+                .filter(crate::db::schema::web_sessions::revoked_at.is_null()),
+        )
+        .set(crate::db::schema::web_sessions::revoked_at.eq(now))
+        .execute(conn)?;
     }
     Ok(user)
 }

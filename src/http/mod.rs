@@ -106,7 +106,8 @@ pub fn server(state: AppState, listener: TcpListener) -> std::io::Result<Server>
             .app_data(problem::path_config())
             .configure(handlers::routes)
             .split_for_parts();
-        app.route("/docs", web::get().to(docs_redirect))
+        app.configure(crate::web::routes)
+            .route("/docs", web::get().to(docs_redirect))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()))
             .default_service(web::to(problem::no_route))
             .wrap(from_fn(idempotency::middleware))

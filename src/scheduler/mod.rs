@@ -20,6 +20,10 @@ use crate::mailer::Mailer;
 use crate::mailer::digest::{DigestRenderer, host_of, message_id};
 use crate::metrics::Metrics;
 
+/// Digests one person may ask for per hour (`POST /api/v1/me/digest/send`, the preferences
+/// page).
+pub const SENDS_PER_HOUR: u32 = 3;
+
 /// Deliveries claimed per round trip: few, so a slow SMTP server holds few of them back.
 const BATCH: i64 = 5;
 
@@ -152,8 +156,20 @@ impl Scheduler {
     }
 
     /// Sends `user` their digest as it stands now, outside the schedule; false when nothing
-    /// qualifies. Whatever else is due goes out with it.
+    /// qualifies. Whatever else is due goes out with it. At most [`SENDS_PER_HOUR`] an hour
+    /// (429 beyond), counted in a transaction of its own so a failed send still counts.
     pub async fn send_on_request(&self, user: uuid::Uuid) -> Result<bool> {
+        db::transaction(&self.pool, move |conn| {
+            crate::domain::auth::rate_limit::reserve(
+                conn,
+                &format!("digest-send:{user}"),
+                crate::domain::auth::rate_limit::Limit {
+                    max: SENDS_PER_HOUR,
+                    window_secs: 3600,
+                },
+            )
+        })
+        .await?;
         let settings = self.settings.clone();
         let renderer = self.renderer();
         let links = self.links.clone();

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod items;
 mod manager_loop;
+mod pages;
 mod readme;
 mod reliability;
 mod roles;

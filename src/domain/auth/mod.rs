@@ -7,6 +7,7 @@ pub mod passwords;
 pub mod rate_limit;
 pub mod secrets;
 pub mod sessions;
+pub mod web_sessions;
 
 use uuid::Uuid;
 

@@ -64,6 +64,24 @@ pub async fn login(
     password: String,
     client: String,
 ) -> Result<Session> {
+    let user = check_password(pool, limits, gate, email, password, client).await?;
+    let keys = keys.clone();
+    db::transaction(pool, move |conn| {
+        start_session(conn, &keys, user.id, Uuid::new_v4(), refresh_ttl_secs)
+    })
+    .await
+}
+
+/// The account behind `email` and `password`, under the sign-in limits (see [`login`]);
+/// records the sign-in. The API and the web pages both sign in through this.
+pub async fn check_password(
+    pool: &PgPool,
+    limits: LoginLimits,
+    gate: &HashGate,
+    email: String,
+    password: String,
+    client: String,
+) -> Result<User> {
     // Emails are stored lowercased (see `users::Email`).
     let email = email.trim().to_lowercase();
     let account_key = format!("login:account:{email}");
@@ -88,14 +106,13 @@ pub async fn login(
         Some(user) if password_ok && user.active => user,
         _ => return Err(Error::Unauthenticated(BAD_LOGIN)),
     };
-    let keys = keys.clone();
     db::transaction(pool, move |conn| {
         rate_limit::refund(conn, &account_key, limits.per_account.window_secs)?;
         rate_limit::refund(conn, &client_key, limits.per_client.window_secs)?;
         diesel::update(users::table.find(user.id))
             .set(users::last_login_at.eq(Utc::now()))
             .execute(conn)?;
-        start_session(conn, &keys, user.id, Uuid::new_v4(), refresh_ttl_secs)
+        Ok(user)
     })
     .await
 }

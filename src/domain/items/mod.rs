@@ -1,6 +1,7 @@
 //! Recommendations as tracked items: reading them with their owners and assessment, the
 //! ownership rule for changing them, and the bookkeeping every change shares.
 
+pub mod acknowledge;
 pub mod edit;
 pub mod list;
 pub mod owners;
@@ -91,6 +92,14 @@ pub fn authorize(
         Scope::Manage => "only managers may do this".into(),
         Scope::Work => "only the item's owners (or their team) and managers may change it".into(),
     }))
+}
+
+/// The id of the item with `key` (404 when none has it).
+pub fn id_by_key(conn: &mut PgConnection, key: &str) -> Result<Uuid> {
+    Ok(recommendations::table
+        .filter(recommendations::key.eq(key))
+        .select(recommendations::id)
+        .first(conn)?)
 }
 
 /// Refuses (404) unless `id` is an item.

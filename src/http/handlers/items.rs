@@ -35,7 +35,7 @@ fn csv<T: serde::de::DeserializeOwned>(field: &str, raw: Option<&str>) -> Result
     .unwrap_or_else(|| Ok(Vec::new()))
 }
 
-fn filter_of(query: &ListQuery) -> Result<Filter> {
+pub(crate) fn filter_of(query: &ListQuery) -> Result<Filter> {
     Ok(Filter {
         statuses: csv::<Status>("status", query.status.as_deref())?,
         responses: csv::<Response>("response", query.response.as_deref())?,
@@ -53,7 +53,7 @@ fn filter_of(query: &ListQuery) -> Result<Filter> {
     })
 }
 
-fn named_of(query: &ListQuery) -> Named {
+pub(crate) fn named_of(query: &ListQuery) -> Named {
     Named {
         report: query.report.clone(),
         owner: query.owner.clone(),
@@ -63,7 +63,7 @@ fn named_of(query: &ListQuery) -> Named {
 
 /// `filter` with the reports, people and teams `named` filled in as ids; `report` (from the
 /// path) wins over a report named in the query.
-fn resolved(
+pub(crate) fn resolved(
     conn: &mut diesel::PgConnection,
     mut filter: Filter,
     named: &Named,

@@ -88,6 +88,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(digests::list_digests)
                 .service(digests::create_digest_run)
                 .service(digests::create_snooze)
+                .service(digests::create_acknowledgement)
                 .service(digests::delete_snooze)
                 .service(stats::get_stats_summary)
                 .service(stats::get_stats_by_report)
