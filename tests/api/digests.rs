@@ -31,7 +31,12 @@ pub(crate) fn sql(app: &TestApp, statement: &str) {
 /// A report managed by `manager` with three items: one stalled 60 days in progress (owned by
 /// `owner`, 15 days past its rule), one fresh, one overdue. The owner opted in to weekly digests.
 pub(crate) async fn scene(sink: &SmtpSink, stalled_days: i64) -> Scene {
-    let app = TestApp::spawn_with(&sink.settings()).await;
+    scene_with(sink.settings(), stalled_days).await
+}
+
+/// [`scene`] with these settings.
+pub(crate) async fn scene_with(settings: Vec<(&'static str, String)>, stalled_days: i64) -> Scene {
+    let app = TestApp::spawn_with(&settings).await;
     let admin = app.user(Role::Admin).await;
     let manager = app.user(Role::Manager).await;
     let owner = app.user(Role::Contributor).await;

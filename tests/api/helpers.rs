@@ -115,6 +115,9 @@ pub fn install_test_history_key() {
     });
 }
 
+/// As the value of a setting (e.g. `RECOTRACK__SERVER__BASE_URL`): the test server's own URL.
+pub const OWN_URL: &str = "<the test server's own URL>";
+
 /// The password of every user the helpers create.
 pub const PASSWORD: &str = "a long enough test passphrase";
 
@@ -341,13 +344,21 @@ impl TestApp {
     pub async fn spawn_on(db: TestDb, extra: &[(&str, String)]) -> Self {
         let outbox = tempfile::tempdir().expect("outbox directory");
         let outbox_dir = outbox.path().display().to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
         let mut pairs: Vec<(&str, &str)> = vec![("RECOTRACK__EMAIL__OUTBOX_DIR", &outbox_dir)];
-        pairs.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+        pairs.extend(extra.iter().map(|(k, v)| {
+            // Links in emails then open this very server.
+            let v = if v == OWN_URL {
+                address.as_str()
+            } else {
+                v.as_str()
+            };
+            (*k, v)
+        }));
         let settings = Arc::new(test_settings(&db.url, &pairs));
         let state: AppState = recotrack::app::state(settings, &db.url).expect("state");
         let scheduler = state.scheduler.clone();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        let address = format!("http://{}", listener.local_addr().expect("address"));
         let server = http::server(state, listener).expect("server");
         actix_web::rt::spawn(server);
         Self {

@@ -2,6 +2,7 @@
 //! throwaway cluster; each test gets its own database cloned from a migrated template.
 
 mod auth;
+mod browser;
 mod cli;
 mod compose;
 mod conventions;
