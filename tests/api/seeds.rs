@@ -774,3 +774,107 @@ async fn a_persons_review_of_a_seeded_link_survives_a_restart() {
     assert_eq!(after.body[0]["verification"], "accepted");
     assert_eq!(after.body[0]["reviewed_by"], manager.id.to_string());
 }
+
+/// The local demo is alive from the first start: invented activity (labelled so) leaves items
+/// stalled, overdue, blocked and implemented, the first digest has content, and a restart plays
+/// nothing twice.
+#[actix_web::test]
+async fn the_demo_shows_stalled_overdue_and_finished_work_labelled_as_invented() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    let files = seed::read_reports(Path::new(SEEDS)).expect("parse");
+    let demo = seed::read_demo(Path::new(SEEDS)).expect("demo file");
+    seed::load(&mut conn, &files, Some(&demo)).expect("first start");
+    let maya = app
+        .login_as("maya.manager@demo.recotrack.test", &demo.password)
+        .await;
+    let maya = maya.body["access_token"].as_str().expect("maya").to_owned();
+    let state = |key: &'static str| {
+        let app = &app;
+        let maya = maya.clone();
+        async move {
+            let id: uuid::Uuid = {
+                let mut conn = app.db.connect();
+                recommendations::table
+                    .filter(recommendations::key.eq(key))
+                    .select(recommendations::id)
+                    .first(&mut conn)
+                    .expect("item")
+            };
+            let item = app
+                .call(
+                    "GET",
+                    &format!("/api/v1/recommendations/{id}"),
+                    Some(&maya),
+                    None,
+                )
+                .await;
+            (
+                item.body["status"].as_str().unwrap_or_default().to_owned(),
+                item.body["stalled"].as_bool().unwrap_or_default(),
+                item.body["overdue"].as_bool().unwrap_or_default(),
+            )
+        }
+    };
+    let expected = [
+        ("ccg-2017/11", "in_progress", true, false),
+        ("ccg-2017/02", "in_progress", false, true),
+        ("ccg-2017/17", "implemented", false, false),
+        ("ccg-2017/10", "blocked", true, false),
+        ("wenyang-hq-bri/1.1", "partially_implemented", true, false),
+        ("tongji-2019/1.1", "not_started", true, false),
+    ];
+    for (key, status, stalled, overdue) in expected {
+        assert_eq!(
+            state(key).await,
+            (status.to_owned(), stalled, overdue),
+            "{key}"
+        );
+    }
+    let preview = app
+        .call("GET", "/api/v1/digests/preview", Some(&maya), None)
+        .await;
+    let text = preview.body["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("[ccg-2017/11]") && text.contains("[ccg-2017/02]"),
+        "{text}"
+    );
+    let cycle = app
+        .call("GET", "/api/v1/stats/cycle-times", Some(&maya), None)
+        .await;
+    assert_eq!(
+        cycle.status,
+        actix_web::http::StatusCode::OK,
+        "{}",
+        cycle.text
+    );
+    assert!(
+        cycle.text.contains("\"count\":1") || cycle.text.contains("\"n\":1"),
+        "one item went from accepted to implemented: {}",
+        cycle.text
+    );
+
+    // Every invented event says so; none claims to be the report's own.
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count = |conn: &mut PgConnection, sql: &str| {
+        diesel::sql_query(sql).get_result::<N>(conn).expect(sql).n
+    };
+    let unlabelled = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM history_events h JOIN users u ON u.id = h.actor_id \
+         WHERE u.is_demo AND h.kind IN ('transition', 'evidence_reviewed', 'due_date_changed') \
+         AND coalesce(h.reason, '') NOT LIKE '%Invented demo activity%'",
+    );
+    assert_eq!(unlabelled, 0);
+    let before = count(&mut conn, "SELECT count(*) AS n FROM history_events");
+    seed::load(&mut conn, &files, Some(&demo)).expect("restart");
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM history_events"),
+        before,
+        "a restart invents nothing more"
+    );
+}

@@ -23,6 +23,9 @@ pub struct DemoFile {
     pub teams: Vec<DemoTeam>,
     #[serde(default)]
     pub owners: Vec<DemoOwner>,
+    /// Invented activity, played once on the first load (see `activity`).
+    #[serde(default)]
+    pub activity: Vec<super::activity::DemoActivity>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,5 +198,6 @@ pub fn load(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> 
             items::touch(conn, item, Author::SYSTEM)?;
         }
     }
+    super::activity::invent(conn, &demo.activity)?;
     Ok(())
 }

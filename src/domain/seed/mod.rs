@@ -5,6 +5,7 @@
 //! Seeds claim nothing a source does not say: items start `pending`/`not_started`, and seeded
 //! evidence awaits a person's review like any other.
 
+mod activity;
 mod demo;
 mod evidence;
 mod state;
