@@ -123,7 +123,9 @@ pub async fn digest_run(
     }
     // Exactly what the real run would send now, planned and claimed in a transaction that
     // is rolled back.
-    let due = state.scheduler.rehearse().await?;
+    // On a connection of its own, as the CLI's other reads, not through the pool.
+    let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
+    let due = state.scheduler.rehearse_on(&mut conn)?;
     for (email, subject) in &due {
         writeln!(out, "{email}\t{subject}")?;
     }

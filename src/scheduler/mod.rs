@@ -131,27 +131,33 @@ impl Scheduler {
     /// What a tick now would send: (recipient, subject), nothing kept (see
     /// `deliveries::rehearse`).
     pub async fn rehearse(&self) -> Result<Vec<(String, String)>> {
-        let settings = self.settings.clone();
-        let schedules = self.schedules.clone();
-        let renderer = self.renderer();
-        let links = self.links.clone();
-        let timing = self.timing();
-        let claimed = db::run(&self.pool, move |conn| {
-            let now = Utc::now();
-            let signer = Signer {
-                key: &links,
-                base_url: &settings.server.base_url,
-                now,
-            };
-            let context = DigestContext {
-                rules: &settings.stall,
-                digest: &settings.digest,
-                base_url: &settings.server.base_url,
-                signer: Some(&signer),
-            };
-            deliveries::rehearse(conn, &context, &schedules, &renderer, now, timing)
-        })
-        .await?;
+        let this = self.clone();
+        db::run(&self.pool, move |conn| this.rehearse_on(conn)).await
+    }
+
+    /// [`rehearse`](Self::rehearse) on a connection of the caller's (the CLI's dry run).
+    pub fn rehearse_on(&self, conn: &mut diesel::PgConnection) -> Result<Vec<(String, String)>> {
+        let settings = &self.settings;
+        let now = Utc::now();
+        let signer = Signer {
+            key: &self.links,
+            base_url: &settings.server.base_url,
+            now,
+        };
+        let context = DigestContext {
+            rules: &settings.stall,
+            digest: &settings.digest,
+            base_url: &settings.server.base_url,
+            signer: Some(&signer),
+        };
+        let claimed = deliveries::rehearse(
+            conn,
+            &context,
+            &self.schedules,
+            &self.renderer(),
+            now,
+            self.timing(),
+        )?;
         Ok(claimed.into_iter().map(|c| (c.email, c.subject)).collect())
     }
 

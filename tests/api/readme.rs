@@ -215,8 +215,10 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
     let walk = block(0);
     assert!(walk.contains(r#"{"status":"ready"}"#), "{walk}");
     assert!(walk.contains(r#""role":"manager"}"#), "{walk}");
-    // No source records a response: seeded items start pending.
-    assert!(walk.contains("ccg-2017/02  pending/not_started"), "{walk}");
+    // No source records a response: seeded items start pending (02 moved in the demo's
+    // invented activity).
+    assert!(walk.contains("ccg-2017/01  pending/not_started"), "{walk}");
+    assert!(walk.contains("ccg-2017/02  accepted/in_progress"), "{walk}");
     assert!(walk.contains("ccg-2017/03  pending/not_started"), "{walk}");
     assert!(walk.contains(r#""key":"ccg-2017/09","status":"implemented","evidence_stage":"verified","evidence_as_of":"2026-11-02""#), "{walk}");
     assert!(walk.contains(r#""intact":true"#), "{walk}");
@@ -231,7 +233,8 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         "{accounts}"
     );
     assert!(
-        accounts.contains(r#"{"total":63,"stalled":0,"overdue":0}"#),
+        // Stalled and overdue by the demo's invented activity (seeds/demo.toml).
+        accounts.contains(r#"{"total":63,"stalled":4,"overdue":1}"#),
         "{accounts}"
     );
 
@@ -243,6 +246,17 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
 
     let digests = block(3);
     assert!(digests.contains(r#""frequency":"daily""#), "{digests}");
+    assert!(
+        digests.contains(
+            "- Stalled: no activity for 52 days; the rule for items in progress allows 45"
+        ),
+        "the demo's first digest has content: {digests}"
+    );
+    assert!(digests.contains(r#"{"sent":true}"#), "{digests}");
+    assert!(
+        digests.contains("digests would be sent now; nothing sent"),
+        "{digests}"
+    );
 
     let trust = block(4);
     assert!(trust.contains(r#""items_checked":"#), "{trust}");
@@ -276,7 +290,11 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         .env("BASE", format!("http://127.0.0.1:{port}"))
         .output()
         .expect("query");
-    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ccg-2017/09");
+    // 09 by the README's walk, 17 by the demo's invented activity, which is not played again.
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout).trim(),
+        "ccg-2017/09\nccg-2017/17"
+    );
     assert!(again.stop().success());
     assert!(!postgres_running(&data_dir));
 }
