@@ -84,24 +84,18 @@ impl Scheduler {
 
     /// Plans due periods, then sends everything due.
     pub async fn tick(&self, trigger: Trigger) -> Result<TickSummary> {
-        let settings = self.settings.clone();
-        let schedules = self.schedules.clone();
-        let renderer = self.renderer();
-        let links = self.links.clone();
+        let this = self.clone();
         let planned = db::run(&self.pool, move |conn| {
-            let now = Utc::now();
-            let signer = Signer {
-                key: &links,
-                base_url: &settings.server.base_url,
-                now,
-            };
-            let context = DigestContext {
-                rules: &settings.stall,
-                digest: &settings.digest,
-                base_url: &settings.server.base_url,
-                signer: Some(&signer),
-            };
-            deliveries::plan(conn, &context, &schedules, &renderer, now, trigger)
+            this.composing(|context, now| {
+                deliveries::plan(
+                    conn,
+                    context,
+                    &this.schedules,
+                    &DigestRenderer,
+                    now,
+                    trigger,
+                )
+            })
         })
         .await?;
         for run_trigger in &planned.triggers {
@@ -137,6 +131,22 @@ impl Scheduler {
 
     /// [`rehearse`](Self::rehearse) on a connection of the caller's (the CLI's dry run).
     pub fn rehearse_on(&self, conn: &mut diesel::PgConnection) -> Result<Vec<(String, String)>> {
+        let claimed = self.composing(|context, now| {
+            deliveries::rehearse(
+                conn,
+                context,
+                &self.schedules,
+                &DigestRenderer,
+                now,
+                self.timing(),
+            )
+        })?;
+        Ok(claimed.into_iter().map(|c| (c.email, c.subject)).collect())
+    }
+
+    /// Runs `work` with what composing a digest now needs: the settings and a signer for its
+    /// links, made once here for the schedule, the dry run and send-now alike.
+    fn composing<T>(&self, work: impl FnOnce(&DigestContext<'_>, chrono::DateTime<Utc>) -> T) -> T {
         let settings = &self.settings;
         let now = Utc::now();
         let signer = Signer {
@@ -150,15 +160,7 @@ impl Scheduler {
             base_url: &settings.server.base_url,
             signer: Some(&signer),
         };
-        let claimed = deliveries::rehearse(
-            conn,
-            &context,
-            &self.schedules,
-            &self.renderer(),
-            now,
-            self.timing(),
-        )?;
-        Ok(claimed.into_iter().map(|c| (c.email, c.subject)).collect())
+        work(&context, now)
     }
 
     /// Sends `user` their digest as it stands now, outside the schedule; false when nothing
@@ -176,23 +178,11 @@ impl Scheduler {
             )
         })
         .await?;
-        let settings = self.settings.clone();
-        let renderer = self.renderer();
-        let links = self.links.clone();
+        let this = self.clone();
         let planned = db::run(&self.pool, move |conn| {
-            let now = Utc::now();
-            let signer = Signer {
-                key: &links,
-                base_url: &settings.server.base_url,
-                now,
-            };
-            let context = DigestContext {
-                rules: &settings.stall,
-                digest: &settings.digest,
-                base_url: &settings.server.base_url,
-                signer: Some(&signer),
-            };
-            deliveries::plan_on_request(conn, &context, &renderer, user, now)
+            this.composing(|context, now| {
+                deliveries::plan_on_request(conn, context, &DigestRenderer, user, now)
+            })
         })
         .await?;
         if planned.is_none() {

@@ -617,3 +617,108 @@ async fn links_from_a_digest_ask_first_act_once_and_refuse_forgery_expiry_and_re
         .await;
     assert_eq!(prefs.body["effective"], "off");
 }
+
+/// Four eyes on the page: the submitter is offered no review; a review of the version the page
+/// showed is refused once the evidence was edited since, and nothing is accepted.
+#[actix_web::test]
+async fn a_review_on_the_page_survives_an_edit_made_after_the_page_was_shown() {
+    let d = desk().await;
+    let path = "/app/items/pg/01";
+    let owner = Browser::new(&d.app);
+    owner.sign_in(&d.owner.email, PASSWORD).await;
+    let csrf = owner.csrf().await;
+    let added = owner
+        .post(
+            &format!("/app/do/{}/evidence", d.item),
+            &[
+                ("csrf", &csrf),
+                ("title", "Budget line adopted"),
+                ("excerpt", "Line 7: libraries"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert!(
+        !owner.get(path).await.body.contains("class=\"review\""),
+        "no review of one's own evidence"
+    );
+
+    let manager = Browser::new(&d.app);
+    manager.sign_in(&d.manager.email, PASSWORD).await;
+    let shown = manager.get(path).await;
+    assert!(shown.body.contains("class=\"review\""));
+    let (csrf, evidence, version) = (
+        hidden(&shown.body, "csrf"),
+        hidden(&shown.body, "evidence"),
+        hidden(&shown.body, "evidence_version"),
+    );
+    assert_eq!(version, "1");
+    let edited = d
+        .app
+        .call(
+            "PATCH",
+            &format!("/api/v1/evidence/{evidence}"),
+            Some(&d.owner.access),
+            Some(json!({"kind": "document", "title": "Budget line adopted", "excerpt": "Line 7: libraries, halved",
+                        "source": "", "relevance": "shows_progress", "rationale": ""})),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    let stale = manager
+        .post(
+            &format!("/app/do/{}/review", d.item),
+            &[
+                ("csrf", &csrf),
+                ("evidence", &evidence),
+                ("evidence_version", &version),
+                ("decision", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.body
+    );
+    let read = d
+        .app
+        .call(
+            "GET",
+            &format!("/api/v1/evidence/{evidence}"),
+            Some(&d.manager.access),
+            None,
+        )
+        .await;
+    assert_eq!(read.body["verification"], "pending");
+    assert_eq!(read.body["version"], 2);
+
+    // The submitter forging the review form: refused by the four-eyes rule.
+    let own = owner
+        .post(
+            &format!("/app/do/{}/review", d.item),
+            &[
+                ("csrf", &owner.csrf().await),
+                ("evidence", &evidence),
+                ("evidence_version", "2"),
+                ("decision", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+    let fresh = manager.get(path).await;
+    assert_eq!(hidden(&fresh.body, "evidence_version"), "2");
+    let accepted = manager
+        .post(
+            &format!("/app/do/{}/review", d.item),
+            &[
+                ("csrf", &csrf),
+                ("evidence", &evidence),
+                ("evidence_version", "2"),
+                ("decision", "accepted"),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    assert!(manager.get(path).await.body.contains(">Accepted</span>"));
+}
