@@ -102,18 +102,5 @@ impl From<diesel::r2d2::PoolError> for Error {
     }
 }
 
-impl From<crate::domain::workflow::Refusal> for Error {
-    fn from(refusal: crate::domain::workflow::Refusal) -> Self {
-        use crate::domain::workflow::Refusal;
-        let detail = refusal.to_string();
-        match refusal {
-            Refusal::ReasonRequired { .. } => Self::invalid("reason", detail),
-            Refusal::NotAllowed { allowed, .. }
-            | Refusal::NotAgreed { allowed, .. }
-            | Refusal::NoVerifiedEvidence { allowed } => Self::Transition { detail, allowed },
-        }
-    }
-}
-
 /// Shorthand for domain results.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

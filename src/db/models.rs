@@ -248,23 +248,6 @@ pub struct Evidence {
     pub provenance: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = evidence)]
-pub struct NewEvidence {
-    pub id: Uuid,
-    pub recommendation_id: Uuid,
-    pub kind: EvidenceKind,
-    pub title: String,
-    pub url: Option<String>,
-    pub excerpt: String,
-    pub source: String,
-    pub observed_on: Option<NaiveDate>,
-    pub rationale: String,
-    pub submitted_by: Option<Uuid>,
-    pub editors: Vec<Uuid>,
-    pub relevance: Relevance,
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
 pub struct Comment {

@@ -1,13 +1,13 @@
 //! Comments on items: written by owners and managers, readable by everyone.
 
 use diesel::prelude::*;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::models::Comment;
 use crate::db::schema::{comments, recommendations};
 use crate::domain::auth::Principal;
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::{Author, Change};
+use crate::domain::items::apply::{self, Activity, Write};
 use crate::domain::items::{self, Scope};
 use crate::error::{Error, Result};
 
@@ -33,14 +33,14 @@ pub fn add(
         ))
         .returning(Comment::as_returning())
         .get_result(conn)?;
-    let author = Author::from(principal);
-    history::append(
+    apply::record(
         conn,
         item,
-        author,
-        vec![Change::new("comment_added").after(json!({"comment_id": comment.id, "body": body}))],
+        Author::from(principal),
+        Activity::Work,
+        Write::default(),
+        vec![Change::comment_added(comment.id, body)],
     )?;
-    items::touch(conn, item, author)?;
     Ok(comment)
 }
 

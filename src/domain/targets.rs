@@ -11,7 +11,8 @@ use crate::db::models::Target;
 use crate::db::schema::targets;
 use crate::domain::auth::Principal;
 use crate::domain::dates;
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::{Author, Change};
+use crate::domain::items::apply::{self, Activity, Write};
 use crate::domain::items::{self, Scope};
 use crate::error::{Error, Result};
 
@@ -111,13 +112,14 @@ pub fn add(
         ))
         .returning(Target::as_returning())
         .get_result(conn)?;
-    history::append(
+    apply::record(
         conn,
         item,
         author,
-        vec![Change::new("target_added").after(snapshot(&row))],
+        Activity::Work,
+        Write::default(),
+        vec![Change::target_added(snapshot(&row))],
     )?;
-    items::touch(conn, item, author)?;
     Ok(row)
 }
 
@@ -146,18 +148,17 @@ pub fn redefine(conn: &mut PgConnection, target: &Target, input: TargetInput) ->
         ))
         .returning(Target::as_returning())
         .get_result(conn)?;
-    history::append(
+    apply::record(
         conn,
         target.recommendation_id,
         Author::SYSTEM,
+        Activity::Work,
+        Write::default(),
         vec![
-            Change::new("target_changed")
-                .before(snapshot(target))
-                .after(snapshot(&row))
+            Change::target_changed(snapshot(target), snapshot(&row))
                 .reason(Some("seed file changed".into())),
         ],
-    )?;
-    items::touch(conn, target.recommendation_id, Author::SYSTEM)
+    )
 }
 
 /// Reports how much of a target is done (its owners or managers); recorded in the item's history.
@@ -191,17 +192,13 @@ pub fn report_progress(
         ))
         .returning(Target::as_returning())
         .get_result(conn)?;
-    let author = Author::from(principal);
-    history::append(
+    apply::record(
         conn,
         item,
-        author,
-        vec![
-            Change::new("target_progress")
-                .before(json!({"target_id": id, "progress": before.progress}))
-                .after(json!({"target_id": id, "progress": progress})),
-        ],
+        Author::from(principal),
+        Activity::Work,
+        Write::default(),
+        vec![Change::target_progress(id, before.progress, progress)],
     )?;
-    items::touch(conn, item, author)?;
     Ok(row)
 }

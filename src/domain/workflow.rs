@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::enums::{Response, Status, wire_name};
+use crate::error::Error;
 
 /// Which axis a transition moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -97,6 +98,50 @@ pub enum Refusal {
     NoVerifiedEvidence { allowed: Vec<String> },
     #[error("moving to {to} needs a reason")]
     ReasonRequired { to: String },
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        let detail = refusal.to_string();
+        match refusal {
+            Refusal::ReasonRequired { .. } => Self::invalid("reason", detail),
+            Refusal::NotAllowed { allowed, .. }
+            | Refusal::NotAgreed { allowed, .. }
+            | Refusal::NoVerifiedEvidence { allowed } => Self::Transition { detail, allowed },
+        }
+    }
+}
+
+/// Where a transition goes: a state of one axis, parsed once from its wire name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    Response(Response),
+    Status(Status),
+}
+
+impl Destination {
+    /// The state of `axis` named `to`; a name that is not one is refused, naming the field `to`.
+    pub fn parse(axis: Axis, to: &str) -> Result<Self, Error> {
+        let unknown = || {
+            Error::invalid(
+                "to",
+                format!("`{to}` is not a state of the {} axis", wire_name(axis)),
+            )
+        };
+        let name = serde_json::Value::String(to.to_owned());
+        Ok(match axis {
+            Axis::Response => Self::Response(serde_json::from_value(name).map_err(|_| unknown())?),
+            Axis::Status => Self::Status(serde_json::from_value(name).map_err(|_| unknown())?),
+        })
+    }
+
+    /// Judges the move from `state`.
+    pub fn check(self, state: ItemState, reason: Option<&str>) -> Result<(), Refusal> {
+        match self {
+            Self::Response(to) => check_response(state, to, reason),
+            Self::Status(to) => check_status(state, to, reason),
+        }
+    }
 }
 
 fn status_guard(state: ItemState, to: Status) -> Option<Refusal> {

@@ -16,7 +16,7 @@ use crate::db::enums::{DigestFrequency, EvidenceKind, Relevance, Verification};
 use crate::db::schema::recommendations;
 use crate::domain::evidence::{self, EvidenceInput};
 use crate::domain::items::{acknowledge::acknowledge, edit};
-use crate::domain::workflow::Axis;
+use crate::domain::workflow::{Axis, Destination};
 use crate::domain::{comments, users};
 use crate::error::Error;
 use crate::http::AppState;
@@ -92,15 +92,8 @@ pub async fn item_action(
                 } else {
                     Axis::Response
                 };
-                edit::transition(
-                    conn,
-                    &principal,
-                    id,
-                    axis,
-                    &required(to, "to")?,
-                    reason,
-                    version,
-                )?;
+                let to = Destination::parse(axis, &required(to, "to")?)?;
+                edit::transition(conn, &principal, id, to, reason, version)?;
             }
             "acknowledge" => acknowledge(conn, &principal, id, note)?,
             "snooze" => {

@@ -306,8 +306,10 @@ fn a_state_and_an_acceptance_that_only_a_seed_made_are_withdrawn_on_reload() {
             id,
             recotrack::domain::history::Author::SYSTEM,
             vec![
-                recotrack::domain::history::Change::new("seeded_state")
-                    .after(serde_json::json!({"response": "accepted", "status": "partially_implemented"})),
+                recotrack::domain::history::Change::seeded_state(
+                    serde_json::json!({"response": "pending", "status": "not_started"}),
+                    serde_json::json!({"response": "accepted", "status": "partially_implemented"}),
+                ),
             ],
         )
     })

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Int8, Uuid as SqlUuid};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::compose::{AnchorLine, Context, Digest, LinkSigner, compose};
@@ -18,8 +17,11 @@ use super::{Audience, Qualifying, last_person_activity, select};
 use crate::config::{DigestSettings, StallRules};
 use crate::db::enums::{DeliveryStatus, DigestFrequency};
 use crate::db::schema::{digest_deliveries as deliveries, digest_runs as runs};
-use crate::domain::history::{self, Author, Change};
-use crate::domain::items;
+use crate::domain::history::{Author, Change};
+use crate::domain::items::{
+    self,
+    apply::{self, Activity, Write},
+};
 use crate::error::Result;
 
 /// Arbitrary but fixed: only one instance plans at a time.
@@ -396,19 +398,19 @@ fn record_escalations(conn: &mut PgConnection, escalations: Vec<Escalation>) -> 
         if inserted == 1 {
             items::lock(conn, e.item)?;
             let level = if e.step == 1 { "managers" } else { "admins" };
-            // Made by the system: recorded, but the stall clock keeps running.
-            history::append(
+            // Made by the system: recorded, and the version moves (a client's cached copy is
+            // stale), but the stall clock keeps running.
+            let event = Change::escalated(level, e.step, &e.recipients).reason(Some(format!(
+                "stalled since {}",
+                e.stalled_since.date_naive()
+            )));
+            apply::record(
                 conn,
                 e.item,
                 Author::SYSTEM,
-                vec![
-                    Change::new("escalated")
-                        .after(json!({"to": level, "step": e.step, "recipients": e.recipients}))
-                        .reason(Some(format!(
-                            "stalled since {}",
-                            e.stalled_since.date_naive()
-                        ))),
-                ],
+                Activity::Bookkeeping,
+                Write::default(),
+                vec![event],
             )?;
             recorded += 1;
         }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::EventKind;
 use super::verify::Problem;
 use crate::db::enums::ActorKind;
 use crate::db::models::HistoryEvent;
@@ -42,8 +43,8 @@ pub fn check(conn: &mut PgConnection, item: Uuid, all: &[HistoryEvent]) -> Resul
             .and_then(|a| a.get("verification"))
             .and_then(Value::as_str)
             .map(str::to_owned);
-        match event.kind.as_str() {
-            "evidence_added" | "evidence_updated" => {
+        match EventKind::parse(&event.kind) {
+            Some(EventKind::EvidenceAdded | EventKind::EvidenceUpdated) => {
                 let Some(id) = evidence_id(event.after.as_ref()) else {
                     continue;
                 };
@@ -53,7 +54,7 @@ pub fn check(conn: &mut PgConnection, item: Uuid, all: &[HistoryEvent]) -> Resul
                 story.reviewer = None;
                 story.editors.extend(person);
             }
-            "evidence_reviewed" => {
+            Some(EventKind::EvidenceReviewed) => {
                 let Some(id) = evidence_id(event.after.as_ref()) else {
                     continue;
                 };
@@ -61,7 +62,7 @@ pub fn check(conn: &mut PgConnection, item: Uuid, all: &[HistoryEvent]) -> Resul
                 story.verification = verdict.unwrap_or_default();
                 story.reviewer = person;
             }
-            "evidence_removed" => {
+            Some(EventKind::EvidenceRemoved) => {
                 if let Some(id) = evidence_id(event.before.as_ref()) {
                     stories.remove(&id);
                 }

@@ -7,6 +7,7 @@ pub mod anchor;
 mod chain;
 mod evidence_check;
 pub mod keys;
+mod kinds;
 mod verify;
 
 use chrono::{SubsecRound, Utc};
@@ -20,6 +21,7 @@ use crate::db::schema::{history_events as events, history_heads as heads};
 use crate::domain::auth::{Actor, Principal};
 use crate::error::Result;
 use chain::Content;
+pub use kinds::{EventKind, Field};
 pub use verify::{
     Problem, Verdict, has_unkeyed_events, rekey_legacy, unsealed_legacy, verify, verify_all,
 };
@@ -63,44 +65,52 @@ impl From<&Principal> for Author {
     }
 }
 
-/// One change to record.
-#[derive(Debug, Clone, Default)]
+/// One change to record, made by one of the constructors in `events` (one shape per kind).
+#[derive(Debug, Clone)]
 pub struct Change {
-    pub kind: &'static str,
-    pub field: Option<&'static str>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    pub reason: Option<String>,
+    kind: EventKind,
+    field: Option<&'static str>,
+    before: Option<Value>,
+    after: Option<Value>,
+    reason: Option<String>,
 }
 
 impl Change {
-    pub fn new(kind: &'static str) -> Self {
+    fn new(kind: EventKind) -> Self {
         Self {
             kind,
-            ..Self::default()
+            field: None,
+            before: None,
+            after: None,
+            reason: None,
         }
     }
 
-    pub fn field(mut self, field: &'static str, before: Value, after: Value) -> Self {
+    fn field(mut self, field: &'static str, before: Value, after: Value) -> Self {
         self.field = Some(field);
         self.before = Some(before);
         self.after = Some(after);
         self
     }
 
-    pub fn after(mut self, after: Value) -> Self {
+    fn after(mut self, after: Value) -> Self {
         self.after = Some(after);
         self
     }
 
-    pub fn before(mut self, before: Value) -> Self {
+    fn before(mut self, before: Value) -> Self {
         self.before = Some(before);
         self
     }
 
+    /// Why the change was made; blank reasons are not kept.
     pub fn reason(mut self, reason: Option<String>) -> Self {
         self.reason = reason.filter(|r| !r.trim().is_empty());
         self
+    }
+
+    pub fn kind(&self) -> EventKind {
+        self.kind
     }
 }
 
@@ -125,7 +135,7 @@ pub fn append(
         let content = Content {
             item,
             seq,
-            kind: change.kind,
+            kind: change.kind.as_str(),
             author,
             at,
             reason: change.reason.as_deref(),
@@ -138,7 +148,7 @@ pub fn append(
         rows.push(NewHistoryEvent {
             recommendation_id: item,
             seq,
-            kind: change.kind.to_owned(),
+            kind: change.kind.as_str().to_owned(),
             actor_kind: author.kind,
             actor_id: author.id,
             at,

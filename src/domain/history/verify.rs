@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::chain::Content;
 use super::keys::{self, Keyring};
-use super::{Author, Change, GENESIS, append, head, list};
+use super::{Author, Change, EventKind, GENESIS, append, head, list};
 use crate::db::enums::{Response, Status};
 use crate::db::models::HistoryEvent;
 use crate::db::schema::{history_events as events, history_heads as heads, recommendations};
@@ -173,9 +173,11 @@ fn replay(all: &[HistoryEvent]) -> (Value, Value, Value) {
     let mut due = Value::Null;
     for event in all {
         let after = event.after.clone().unwrap_or(Value::Null);
-        match (event.kind.as_str(), event.field.as_deref()) {
-            ("created", _) => due = after.get("due_date").cloned().unwrap_or(Value::Null),
-            ("seeded_state", _) => {
+        match (EventKind::parse(&event.kind), event.field.as_deref()) {
+            (Some(EventKind::Created), _) => {
+                due = after.get("due_date").cloned().unwrap_or(Value::Null);
+            }
+            (Some(EventKind::SeededState), _) => {
                 response = after.get("response").cloned().unwrap_or(response);
                 status = after.get("status").cloned().unwrap_or(status);
             }
@@ -306,12 +308,9 @@ pub fn rekey_legacy(conn: &mut PgConnection) -> Result<(usize, usize)> {
                 item,
                 Author::SYSTEM,
                 vec![
-                    Change::new("history_rekeyed")
-                        .after(json!({"legacy_events": all.len(), "key_id": keyring.current.id()}))
-                        .reason(Some(
-                            "events hashed with plain SHA-256 are sealed by this keyed event"
-                                .into(),
-                        )),
+                    Change::history_rekeyed(all.len(), keyring.current.id()).reason(Some(
+                        "events hashed with plain SHA-256 are sealed by this keyed event".into(),
+                    )),
                 ],
             )?;
             sealed += 1;

@@ -5,13 +5,11 @@
 use diesel::PgConnection;
 use uuid::Uuid;
 
-use super::{Scope, authorize, lock, touch};
+use super::apply::{self, Activity, Write};
+use super::{Scope, authorize, fields, lock};
 use crate::domain::auth::Principal;
-use crate::domain::history::{self, Author, Change};
-use crate::error::{Error, Result};
-
-/// The longest note an acknowledgement keeps.
-const MAX_NOTE: usize = 5000;
+use crate::domain::history::{Author, Change};
+use crate::error::Result;
 
 /// Records that `principal` confirms the item is on track.
 pub fn acknowledge(
@@ -22,16 +20,13 @@ pub fn acknowledge(
 ) -> Result<()> {
     lock(conn, id)?;
     authorize(conn, principal, id, Scope::Work)?;
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
-        return Err(Error::invalid("note", "must be at most 5000 characters"));
-    }
-    let author = Author::from(principal);
-    history::append(
+    let note = fields::reason("note", note)?;
+    apply::record(
         conn,
         id,
-        author,
-        vec![Change::new("acknowledged").reason(note)],
-    )?;
-    touch(conn, id, author)
+        Author::from(principal),
+        Activity::Work,
+        Write::default(),
+        vec![Change::acknowledged().reason(note)],
+    )
 }

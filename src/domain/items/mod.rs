@@ -2,7 +2,10 @@
 //! ownership rule for changing them, and the bookkeeping every change shares.
 
 pub mod acknowledge;
+pub mod apply;
+pub mod draft;
 pub mod edit;
+pub mod fields;
 pub mod list;
 pub mod owners;
 
@@ -19,7 +22,6 @@ use crate::db::schema::{
     recommendation_owners as owner_rows, recommendations, reports, team_memberships, teams, users,
 };
 use crate::domain::auth::Principal;
-use crate::domain::history::Author;
 use crate::domain::stall::{self, Assessment, Facts};
 use crate::error::{Error, Result};
 
@@ -128,39 +130,6 @@ pub fn check_version(expected: Option<i32>, current: i32) -> Result<()> {
         }
         _ => Ok(()),
     }
-}
-
-/// Bumps the version; a person's change also moves `last_activity_at` (the stall clock).
-pub fn touch(conn: &mut PgConnection, id: Uuid, author: Author) -> Result<()> {
-    touch_as(conn, id, author.is_person())
-}
-
-/// Bumps the version of a change that is not work on the item (a snooze): the stall clock stays
-/// where it is, so snoozing and unsnoozing cannot make a stalled item look fresh.
-pub fn touch_without_activity(conn: &mut PgConnection, id: Uuid) -> Result<()> {
-    touch_as(conn, id, false)
-}
-
-fn touch_as(conn: &mut PgConnection, id: Uuid, activity: bool) -> Result<()> {
-    let now = Utc::now();
-    let target = recommendations::table.find(id);
-    if activity {
-        diesel::update(target)
-            .set((
-                recommendations::version.eq(recommendations::version + 1),
-                recommendations::updated_at.eq(now),
-                recommendations::last_activity_at.eq(now),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::update(target)
-            .set((
-                recommendations::version.eq(recommendations::version + 1),
-                recommendations::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// item, kind, user, team, user's name, team's name

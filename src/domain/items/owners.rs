@@ -5,11 +5,12 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Scope, authorize, lock, touch};
+use super::apply::{self, Activity, Write};
+use super::{Scope, authorize, lock};
 use crate::db::enums::OwnerKind;
 use crate::db::schema::{recommendation_owners as owners, teams, users};
 use crate::domain::auth::Principal;
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::{Author, Change};
 use crate::error::{Error, Result};
 
 /// Who an owner is.
@@ -44,7 +45,7 @@ impl OwnerRef {
     }
 }
 
-/// Makes `who` an owner of `id` of `kind` (or changes their kind).
+/// Makes `who` an owner of `id` of `kind` (or changes their kind); managers only.
 pub fn put_owner(
     conn: &mut PgConnection,
     principal: &Principal,
@@ -54,6 +55,19 @@ pub fn put_owner(
 ) -> Result<()> {
     lock(conn, id)?;
     authorize(conn, principal, id, Scope::Manage)?;
+    assign(conn, id, who, kind, Author::from(principal), None)
+}
+
+/// Makes `who` an owner of `id` of `kind` as `author`, with `reason`, in the caller's
+/// transaction, which holds the item's lock (the seed's demo owners come this way too).
+pub fn assign(
+    conn: &mut PgConnection,
+    id: Uuid,
+    who: OwnerRef,
+    kind: OwnerKind,
+    author: Author,
+    reason: Option<String>,
+) -> Result<()> {
     let described = who.describe(conn)?;
     let existing = match who {
         OwnerRef::User(user) => owners::table
@@ -75,9 +89,7 @@ pub fn put_owner(
             diesel::update(owners::table.find(row))
                 .set(owners::kind.eq(kind))
                 .execute(conn)?;
-            Change::new("owner_changed")
-                .before(json!({"kind": old}))
-                .after(json!({"owner": described, "kind": kind}))
+            Change::owner_changed(described, json!(old), json!(kind))
         }
         None => {
             let (user_id, team_id) = match who {
@@ -93,12 +105,17 @@ pub fn put_owner(
                     owners::kind.eq(kind),
                 ))
                 .execute(conn)?;
-            Change::new("owner_added").after(json!({"owner": described, "kind": kind}))
+            Change::owner_added(described, json!(kind))
         }
     };
-    let author = Author::from(principal);
-    history::append(conn, id, author, vec![change])?;
-    touch(conn, id, author)
+    apply::record(
+        conn,
+        id,
+        author,
+        Activity::Work,
+        Write::default(),
+        vec![change.reason(reason)],
+    )
 }
 
 /// Removes `who` from the owners of `id`; 404 when they were not one.
@@ -132,12 +149,12 @@ pub fn remove_owner(
     if removed == 0 {
         return Err(Error::NotFound);
     }
-    let author = Author::from(principal);
-    history::append(
+    apply::record(
         conn,
         id,
-        author,
-        vec![Change::new("owner_removed").before(json!({"owner": described}))],
-    )?;
-    touch(conn, id, author)
+        Author::from(principal),
+        Activity::Work,
+        Write::default(),
+        vec![Change::owner_removed(described)],
+    )
 }

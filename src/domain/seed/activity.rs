@@ -19,9 +19,10 @@ use crate::db::schema::{evidence as evidence_rows, recommendations, users};
 use crate::domain::auth::{Actor, Principal};
 use crate::domain::comments;
 use crate::domain::evidence::{self, EvidenceInput};
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::{Author, Change};
+use crate::domain::items::apply::{self, Activity, Write};
 use crate::domain::items::{self, edit};
-use crate::domain::workflow::Axis;
+use crate::domain::workflow::Destination;
 use crate::error::{Error, Result};
 
 /// What every invented step says about itself.
@@ -79,8 +80,8 @@ fn step(conn: &mut PgConnection, item: Uuid, step: &DemoStep) -> Result<()> {
     let who = person(conn, &step.by)?;
     let reason = Some(LABEL.to_owned());
     if let Some(to) = step.response {
-        let to = crate::db::enums::wire_name(to);
-        edit::transition(conn, &who, item, Axis::Response, &to, reason.clone(), None)?;
+        let to = Destination::Response(to);
+        edit::transition(conn, &who, item, to, reason.clone(), None)?;
     }
     if let Some(text) = &step.evidence {
         let input = EvidenceInput {
@@ -104,8 +105,8 @@ fn step(conn: &mut PgConnection, item: Uuid, step: &DemoStep) -> Result<()> {
         evidence::review(conn, &who, id, version, decision, reason.clone())?;
     }
     if let Some(to) = step.status {
-        let to = crate::db::enums::wire_name(to);
-        edit::transition(conn, &who, item, Axis::Status, &to, reason, None)?;
+        let to = Destination::Status(to);
+        edit::transition(conn, &who, item, to, reason, None)?;
     }
     if let Some(text) = &step.comment {
         comments::add(conn, &who, item, &label(text))?;
@@ -164,21 +165,21 @@ fn report_manager(conn: &mut PgConnection, item: Uuid) -> Result<Option<String>>
 fn set_clock_back(conn: &mut PgConnection, item: Uuid, days: u32) -> Result<()> {
     items::lock(conn, item)?;
     let at = Utc::now() - Duration::days(i64::from(days));
-    history::append(
+    let write = Write {
+        last_activity_at: Some(at),
+        status_changed_at: Some(at),
+        ..Write::default()
+    };
+    let event = Change::demo_clock_set_back().reason(Some(format!(
+        "{LABEL}: the last activity is shown as {} so the demo has an item idle for {days} days",
+        at.date_naive()
+    )));
+    apply::record(
         conn,
         item,
         Author::SYSTEM,
-        vec![Change::new("demo_clock_set_back").reason(Some(format!(
-            "{LABEL}: the last activity is shown as {} so the demo has an item idle for {days} days",
-            at.date_naive()
-        )))],
-    )?;
-    items::touch_without_activity(conn, item)?;
-    diesel::update(recommendations::table.find(item))
-        .set((
-            recommendations::last_activity_at.eq(at),
-            recommendations::status_changed_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
+        Activity::Bookkeeping,
+        write,
+        vec![event],
+    )
 }

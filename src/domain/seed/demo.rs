@@ -3,13 +3,13 @@
 
 use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{Summary, item_id};
 use crate::db::enums::{DigestFrequency, OwnerKind, Role, TeamRole};
 use crate::db::schema::{recommendation_owners as owners, report_managers, reports, teams, users};
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::Author;
+use crate::domain::items::owners::OwnerRef;
 use crate::domain::{items, teams as team_rules, users as user_rules};
 use crate::error::{Error, Result};
 
@@ -141,24 +141,18 @@ pub fn load(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> 
         let Some(item) = item_id(conn, &owner.recommendation)? else {
             continue;
         };
-        let (user, team) = match (&owner.user, &owner.team) {
-            (Some(email), None) => (
-                Some(
-                    users::table
-                        .filter(users::email.eq(email.to_lowercase()))
-                        .select(users::id)
-                        .first::<Uuid>(conn)?,
-                ),
-                None,
+        let who = match (&owner.user, &owner.team) {
+            (Some(email), None) => OwnerRef::User(
+                users::table
+                    .filter(users::email.eq(user_rules::Email::parse(email)?.as_str()))
+                    .select(users::id)
+                    .first::<Uuid>(conn)?,
             ),
-            (None, Some(name)) => (
-                None,
-                Some(
-                    teams::table
-                        .filter(teams::name.eq(name))
-                        .select(teams::id)
-                        .first::<Uuid>(conn)?,
-                ),
+            (None, Some(name)) => OwnerRef::Team(
+                teams::table
+                    .filter(teams::name.eq(name))
+                    .select(teams::id)
+                    .first::<Uuid>(conn)?,
             ),
             _ => {
                 return Err(Error::invalid(
@@ -166,6 +160,10 @@ pub fn load(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> 
                     "name exactly one of user and team",
                 ));
             }
+        };
+        let (user, team) = match who {
+            OwnerRef::User(user) => (Some(user), None),
+            OwnerRef::Team(team) => (None, Some(team)),
         };
         let exists: bool = diesel::select(diesel::dsl::exists(
             owners::table
@@ -176,26 +174,14 @@ pub fn load(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> 
         .get_result(conn)?;
         if !exists {
             items::lock(conn, item)?;
-            diesel::insert_into(owners::table)
-                .values((
-                    owners::id.eq(Uuid::new_v4()),
-                    owners::recommendation_id.eq(item),
-                    owners::user_id.eq(user),
-                    owners::team_id.eq(team),
-                    owners::kind.eq(owner.kind),
-                ))
-                .execute(conn)?;
-            history::append(
+            items::owners::assign(
                 conn,
                 item,
+                who,
+                owner.kind,
                 Author::SYSTEM,
-                vec![
-                    Change::new("owner_added")
-                        .after(json!({"user_id": user, "team_id": team, "kind": owner.kind}))
-                        .reason(Some("demo data".into())),
-                ],
+                Some("demo data".into()),
             )?;
-            items::touch(conn, item, Author::SYSTEM)?;
         }
     }
     super::activity::invent(conn, &demo.activity)?;

@@ -4,16 +4,14 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
 use diesel::prelude::*;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{SeedEvidence, item_id};
 use crate::db::enums::Verification;
 use crate::db::schema::{evidence, recommendations};
-use crate::domain::evidence as rules;
-use crate::domain::history::{self, Author, Change};
+use crate::domain::evidence::{self as rules, EvidenceInput, Seeded};
+use crate::domain::history::{Author, EventKind};
 use crate::domain::items;
 use crate::error::{Error, Result};
 
@@ -108,12 +106,12 @@ fn seeded_before(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Re
     use diesel::sql_types::{Bool, Text};
     let after: Option<serde_json::Value> = events::table
         .filter(events::recommendation_id.eq(item))
-        .filter(events::kind.eq("evidence_added"))
+        .filter(events::kind.eq(EventKind::EvidenceAdded.as_str()))
         .filter(events::actor_kind.eq(ActorKind::System))
         .filter(
-            sql::<Bool>("(after->>'key' = ")
+            sql::<Bool>("(after->>'seed_key' = ")
                 .bind::<Text, _>(&link.key)
-                .sql(" OR (after->>'key' IS NULL AND after->>'title' = ")
+                .sql(" OR (after->>'seed_key' IS NULL AND after->>'title' = ")
                 .bind::<Text, _>(&link.title)
                 .sql("))"),
         )
@@ -144,88 +142,57 @@ fn removed_by_a_person(conn: &mut PgConnection, item: Uuid, id: Uuid) -> Result<
     Ok(diesel::select(diesel::dsl::exists(
         events::table
             .filter(events::recommendation_id.eq(item))
-            .filter(events::kind.eq("evidence_removed"))
+            .filter(events::kind.eq(EventKind::EvidenceRemoved.as_str()))
             .filter(events::actor_kind.ne(ActorKind::System))
             .filter(sql::<Bool>("before->>'evidence_id' = ").bind::<Text, _>(id.to_string())),
     ))
     .get_result(conn)?)
 }
 
-fn insert(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Result<()> {
-    items::lock(conn, item)?;
-    let id = Uuid::new_v4();
-    diesel::insert_into(evidence::table)
-        .values((
-            evidence::id.eq(id),
-            evidence::recommendation_id.eq(item),
-            evidence::kind.eq(link.kind),
-            evidence::title.eq(&link.title),
-            evidence::excerpt.eq(&link.excerpt),
-            evidence::source.eq(source_of(link)),
-            evidence::observed_on.eq(link.observed_on),
-            evidence::rationale.eq(&link.rationale),
-            evidence::relevance.eq(link.relevance),
-            evidence::seed_key.eq(&link.key),
-            evidence::provenance.eq(provenance_of(link)),
-        ))
-        .execute(conn)?;
-    let mut log = vec![Change::new("evidence_added").after(json!({
-        "evidence_id": id, "key": link.key, "title": link.title, "relevance": link.relevance,
-        "verification": Verification::Pending,
-    }))];
-    log.extend(rules::refresh_stage(conn, item)?);
-    history::append(conn, item, Author::SYSTEM, log)?;
-    items::touch(conn, item, Author::SYSTEM)
+fn input_of(link: &SeedEvidence) -> EvidenceInput {
+    EvidenceInput {
+        kind: link.kind,
+        title: link.title.clone(),
+        url: None,
+        excerpt: link.excerpt.clone(),
+        source: source_of(link),
+        observed_on: link.observed_on,
+        rationale: link.rationale.clone(),
+        relevance: link.relevance,
+    }
 }
 
-type Current = (
-    String,
-    String,
-    String,
-    String,
-    Option<chrono::NaiveDate>,
-    crate::db::enums::Relevance,
-    Verification,
-    Option<Uuid>,
-    Vec<Uuid>,
-);
+fn insert(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Result<()> {
+    items::lock(conn, item)?;
+    let seeded = Seeded {
+        key: link.key.clone(),
+        provenance: provenance_of(link),
+    };
+    rules::insert(
+        conn,
+        item,
+        input_of(link),
+        None,
+        Some(seeded),
+        Author::SYSTEM,
+    )?;
+    Ok(())
+}
 
 fn update(conn: &mut PgConnection, id: Uuid, item: Uuid, link: &SeedEvidence) -> Result<()> {
-    let (
-        title,
-        excerpt,
-        rationale,
-        source,
-        observed_on,
-        relevance,
-        verification,
-        reviewer,
-        editors,
-    ): Current = evidence::table
-        .find(id)
-        .select((
-            evidence::title,
-            evidence::excerpt,
-            evidence::rationale,
-            evidence::source,
-            evidence::observed_on,
-            evidence::relevance,
-            evidence::verification,
-            evidence::reviewed_by,
-            evidence::editors,
-        ))
-        .first(conn)?;
-    if !editors.is_empty() {
+    items::lock(conn, item)?;
+    let row = rules::get(conn, id)?;
+    if !row.editors.is_empty() {
         // A person edited this link: theirs is the current version.
         return Ok(());
     }
-    let changed = title != link.title
-        || excerpt != link.excerpt
-        || rationale != link.rationale
-        || source != source_of(link)
-        || observed_on != link.observed_on
-        || relevance != link.relevance;
-    let self_accepted = verification != Verification::Pending && reviewer.is_none();
+    let changed = row.title != link.title
+        || row.excerpt != link.excerpt
+        || row.rationale != link.rationale
+        || row.source != source_of(link)
+        || row.observed_on != link.observed_on
+        || row.relevance != link.relevance;
+    let self_accepted = row.verification != Verification::Pending && row.reviewed_by.is_none();
     // Where the excerpt is in its source is the seed's to say, and no verdict depends on it.
     diesel::update(
         evidence::table
@@ -237,62 +204,29 @@ fn update(conn: &mut PgConnection, id: Uuid, item: Uuid, link: &SeedEvidence) ->
     if !changed && !self_accepted {
         return Ok(());
     }
-    items::lock(conn, item)?;
     // A new version (or an acceptance nobody made) awaits a person's review.
-    diesel::update(evidence::table.find(id))
-        .set((
-            evidence::title.eq(&link.title),
-            evidence::excerpt.eq(&link.excerpt),
-            evidence::rationale.eq(&link.rationale),
-            evidence::source.eq(source_of(link)),
-            evidence::observed_on.eq(link.observed_on),
-            evidence::relevance.eq(link.relevance),
-            evidence::version.eq(evidence::version + 1),
-            evidence::verification.eq(Verification::Pending),
-            evidence::reviewed_by.eq(None::<Uuid>),
-            evidence::reviewed_at.eq(None::<chrono::DateTime<Utc>>),
-            evidence::review_note.eq(None::<String>),
-        ))
-        .execute(conn)?;
     let reason = if changed {
         "seed file changed"
     } else {
         "accepted by an earlier seed without a reviewer: it awaits a person's review"
     };
-    let mut log = vec![
-        Change::new("evidence_updated")
-            .field(
-                "verification",
-                json!(verification),
-                json!(Verification::Pending),
-            )
-            .after(
-                json!({"evidence_id": id, "key": link.key, "title": link.title,
-                          "relevance": link.relevance}),
-            )
-            .reason(Some(reason.into())),
-    ];
-    log.extend(rules::refresh_stage(conn, item)?);
-    history::append(conn, item, Author::SYSTEM, log)?;
-    items::touch(conn, item, Author::SYSTEM)
+    let input = EvidenceInput {
+        kind: row.kind,
+        url: row.url.clone(),
+        ..input_of(link)
+    };
+    rules::replace(conn, &row, input, None, Author::SYSTEM, Some(reason.into()))?;
+    Ok(())
 }
 
 /// Removes a link the seed no longer makes (an analyst dropped it as not showing its item).
 fn withdraw(conn: &mut PgConnection, id: Uuid, item: Uuid) -> Result<()> {
     items::lock(conn, item)?;
-    let title: String = evidence::table
-        .find(id)
-        .select(evidence::title)
-        .first(conn)?;
-    diesel::delete(evidence::table.find(id)).execute(conn)?;
-    let mut log = vec![
-        Change::new("evidence_removed")
-            .before(json!({"evidence_id": id, "title": title}))
-            .reason(Some(
-                "no longer in the seed: it does not show what it was linked to".into(),
-            )),
-    ];
-    log.extend(rules::refresh_stage(conn, item)?);
-    history::append(conn, item, Author::SYSTEM, log)?;
-    items::touch(conn, item, Author::SYSTEM)
+    let row = rules::get(conn, id)?;
+    rules::remove(
+        conn,
+        &row,
+        Author::SYSTEM,
+        Some("no longer in the seed: it does not show what it was linked to".into()),
+    )
 }

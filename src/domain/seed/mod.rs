@@ -17,15 +17,17 @@ use std::path::Path;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::enums::{EvidenceKind, Relevance};
 use crate::db::models::Recommendation;
 use crate::db::schema::{recommendations, reports};
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::Author;
 use crate::domain::items;
-use crate::domain::items::edit::{self, NewItem, clean_themes};
+use crate::domain::items::apply::{self, Activity};
+use crate::domain::items::draft::Draft;
+use crate::domain::items::edit::{self, NewItem};
+use crate::domain::items::fields::{Body, Themes, Title};
 use crate::domain::reports::{self as report_rules, ReportInput};
 use crate::error::{Error, Result};
 
@@ -325,7 +327,6 @@ fn load_recommendation(
         return Ok(());
     };
     let rec: Recommendation = items::lock(conn, id)?;
-    let themes = clean_themes(seed.themes.clone())?;
     let people = fields_changed_by_people(conn, id)?;
     // The seed owns a field only until a person changes it: from then on the person's value
     // stands, and a changed seed file is reported, never applied over it.
@@ -337,83 +338,47 @@ fn load_recommendation(
             differs
         }
     };
-    let mut log = Vec::new();
-    let target = recommendations::table.find(id);
-    if seed_owns("title", rec.title != seed.title) {
-        diesel::update(target)
-            .set(recommendations::title.eq(&seed.title))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field("title", json!(rec.title), json!(seed.title)));
+    let title = Title::parse(&seed.title)?;
+    let themes = Themes::parse(seed.themes.clone())?;
+    let mut draft = Draft::new(&rec);
+    if seed_owns("title", rec.title != title.as_str()) {
+        draft.title(title);
     }
     if seed_owns("body", rec.body != seed.body) {
-        diesel::update(target)
-            .set(recommendations::body.eq(&seed.body))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field("body", json!(rec.body), json!(seed.body)));
+        draft.body(Body::parse(seed.body.clone())?);
     }
-    if seed_owns("themes", rec.themes != themes) {
-        diesel::update(target)
-            .set(recommendations::themes.eq(&themes))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field("themes", json!(rec.themes), json!(themes)));
+    if seed_owns("themes", rec.themes != themes.as_slice()) {
+        draft.themes(themes);
     }
-    if seed_owns(
-        "source_ref",
-        rec.source_ref.as_deref() != Some(seed.source_ref.as_str()),
-    ) {
-        diesel::update(target)
-            .set(recommendations::source_ref.eq(&seed.source_ref))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field(
-            "source_ref",
-            json!(rec.source_ref),
-            json!(seed.source_ref),
-        ));
+    let source_ref = Some(seed.source_ref.clone());
+    if seed_owns("source_ref", rec.source_ref != source_ref) {
+        draft.source_ref(source_ref);
     }
-    if rec.provenance.as_ref() != Some(&provenance) {
-        diesel::update(target)
-            .set(recommendations::provenance.eq(&provenance))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field(
-            "provenance",
-            json!(rec.provenance),
-            provenance,
-        ));
-    }
+    draft.provenance(provenance);
     if seed_owns("web_title", rec.web_title != seed.web_title) {
-        diesel::update(target)
-            .set(recommendations::web_title.eq(&seed.web_title))
-            .execute(conn)?;
-        log.push(Change::new("field_changed").field(
-            "web_title",
-            json!(rec.web_title),
-            json!(seed.web_title),
-        ));
+        draft.web_title(seed.web_title.clone());
     }
     if seed_owns("due_date", rec.due_date != seed.due_date) {
-        diesel::update(target)
-            .set((
-                recommendations::due_date.eq(seed.due_date),
-                recommendations::original_due_date.eq(rec.original_due_date.or(seed.due_date)),
-            ))
-            .execute(conn)?;
-        log.push(Change::new("deadline_revised").field(
-            "due_date",
-            json!(rec.due_date),
-            json!(seed.due_date),
-        ));
+        draft.due_date(seed.due_date, Some(SEED_CHANGED.into()))?;
     }
-    if log.is_empty() {
+    if draft.events.is_empty() {
         return Ok(());
     }
-    for change in &mut log {
-        change.reason = Some("seed file changed".into());
-    }
-    history::append(conn, id, Author::SYSTEM, log)?;
-    items::touch(conn, id, Author::SYSTEM)?;
+    draft.because(SEED_CHANGED);
+    apply::record(
+        conn,
+        id,
+        Author::SYSTEM,
+        Activity::Work,
+        draft.write,
+        draft.events,
+    )?;
     summary.items_updated += 1;
     Ok(())
 }
+
+/// Why the seed changed an item: its file did.
+const SEED_CHANGED: &str = "seed file changed";
 
 /// The provenance of a seeded recommendation's body.
 fn provenance_of(file: &ReportFile, seed: &SeedRecommendation) -> serde_json::Value {

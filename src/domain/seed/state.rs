@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::db::enums::{ActorKind, Response, Status};
 use crate::db::schema::{history_events as events, recommendations};
-use crate::domain::history::{self, Author, Change};
+use crate::domain::history::{Author, Change, EventKind};
+use crate::domain::items::apply::{self, Activity, Write};
 use crate::error::Result;
 
 /// Puts `item` back to `pending`/`not_started` if only a seed ever set its state.
@@ -24,7 +25,7 @@ pub fn withdraw_seeded_state(conn: &mut PgConnection, item: Uuid) -> Result<()> 
     let seeded: bool = diesel::select(diesel::dsl::exists(
         events::table
             .filter(events::recommendation_id.eq(item))
-            .filter(events::kind.eq("seeded_state")),
+            .filter(events::kind.eq(EventKind::SeededState.as_str())),
     ))
     .get_result(conn)?;
     let moved_by_a_person: bool = diesel::select(diesel::dsl::exists(
@@ -39,29 +40,28 @@ pub fn withdraw_seeded_state(conn: &mut PgConnection, item: Uuid) -> Result<()> 
     }
     crate::domain::items::lock(conn, item)?;
     let now = Utc::now();
-    diesel::update(recommendations::table.find(item))
-        .set((
-            recommendations::response.eq(Response::Pending),
-            recommendations::response_reason.eq(None::<String>),
-            recommendations::response_changed_at.eq(now),
-            recommendations::status.eq(Status::NotStarted),
-            recommendations::status_reason.eq(None::<String>),
-            recommendations::status_changed_at.eq(now),
-        ))
-        .execute(conn)?;
-    history::append(
+    let write = Write {
+        response: Some(Response::Pending),
+        response_reason: Some(None),
+        response_changed_at: Some(Some(now)),
+        status: Some(Status::NotStarted),
+        status_reason: Some(None),
+        status_changed_at: Some(now),
+        ..Write::default()
+    };
+    let event = Change::seeded_state(
+        json!({"response": response, "status": status}),
+        json!({"response": Response::Pending, "status": Status::NotStarted}),
+    )
+    .reason(Some(
+        "no source records a response: the state an earlier seed set is withdrawn".into(),
+    ));
+    apply::record(
         conn,
         item,
         Author::SYSTEM,
-        vec![
-            Change::new("seeded_state")
-                .before(json!({"response": response, "status": status}))
-                .after(json!({"response": Response::Pending, "status": Status::NotStarted}))
-                .reason(Some(
-                    "no source records a response: the state an earlier seed set is withdrawn"
-                        .into(),
-                )),
-        ],
-    )?;
-    crate::domain::items::touch(conn, item, Author::SYSTEM)
+        Activity::Work,
+        write,
+        vec![event],
+    )
 }

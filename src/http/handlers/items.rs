@@ -10,6 +10,7 @@ use crate::domain::history::Author;
 use crate::domain::items::edit::{self, ItemChanges, NewItem};
 use crate::domain::items::list::{self, Filter, Sort};
 use crate::domain::lookup::Named;
+use crate::domain::workflow::Destination;
 use crate::domain::{items, reports};
 use crate::error::{Error, Result};
 use crate::http::auth::{Contributor, Manager, Viewer};
@@ -502,21 +503,13 @@ pub async fn create_transition(
     body: Body<TransitionRequest>,
 ) -> actix_web::Result<HttpResponse> {
     let body = parsed(body)?;
+    let to = Destination::parse(body.axis, &body.to)?;
     let expected = if_match(&req)?;
     let id = id.into_inner();
     let principal = caller.0;
     Ok(
         change_and_respond(&state, &req, actix_web::http::StatusCode::OK, move |conn| {
-            edit::transition(
-                conn,
-                &principal,
-                id,
-                body.axis,
-                &body.to,
-                body.reason,
-                expected,
-            )
-            .map(|()| id)
+            edit::transition(conn, &principal, id, to, body.reason, expected).map(|()| id)
         })
         .await?,
     )

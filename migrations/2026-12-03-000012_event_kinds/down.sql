@@ -1,0 +1,1 @@
+ALTER TABLE history_events DROP CONSTRAINT history_events_kind_known;

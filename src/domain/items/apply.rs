@@ -1,0 +1,79 @@
+//! The one step every change to an item ends in: the item row's new values, its version and
+//! activity clock, and the history events that describe the change, written together. Nothing
+//! else updates an item row, so no change goes unrecorded and none forgets the version.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::enums::{EvidenceStage, Priority, Response, Status};
+use crate::db::schema::recommendations;
+use crate::domain::history::{self, Author, Change};
+use crate::error::Result;
+
+/// The columns of an item a change sets; `None` leaves a column alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = recommendations)]
+pub struct Write {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub themes: Option<Vec<String>>,
+    pub priority: Option<Priority>,
+    pub due_date: Option<Option<NaiveDate>>,
+    pub original_due_date: Option<Option<NaiveDate>>,
+    pub progress_percent: Option<i16>,
+    pub progress_note: Option<String>,
+    pub source_ref: Option<Option<String>>,
+    pub web_title: Option<Option<String>>,
+    pub provenance: Option<Option<Value>>,
+    pub response: Option<Response>,
+    pub response_reason: Option<Option<String>>,
+    pub response_changed_at: Option<Option<DateTime<Utc>>>,
+    pub status: Option<Status>,
+    pub status_reason: Option<Option<String>>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    pub evidence_stage: Option<EvidenceStage>,
+    pub evidence_as_of: Option<Option<NaiveDate>>,
+    pub snoozed_until: Option<Option<NaiveDate>>,
+    pub snooze_reason: Option<Option<String>>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+/// What a change is to the stall clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Work on the item: made by a person, it restarts the stall clock.
+    Work,
+    /// Bookkeeping around it (a snooze, an escalation, the demo's clock): the clock keeps
+    /// running, so such changes can never make a stalled item look fresh.
+    Bookkeeping,
+}
+
+/// Writes `write` to item `id`, bumps its version, moves its activity clock as `activity` says,
+/// and appends `events` to its history, in the caller's transaction (which holds the item's
+/// lock). A change with no events writes nothing: every change is recorded.
+pub fn record(
+    conn: &mut PgConnection,
+    id: Uuid,
+    author: Author,
+    activity: Activity,
+    mut write: Write,
+    events: Vec<Change>,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    if activity == Activity::Work && author.is_person() && write.last_activity_at.is_none() {
+        write.last_activity_at = Some(now);
+    }
+    diesel::update(recommendations::table.find(id))
+        .set((
+            write,
+            recommendations::version.eq(recommendations::version + 1),
+            recommendations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    history::append(conn, id, author, events)
+}

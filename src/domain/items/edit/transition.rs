@@ -1,0 +1,69 @@
+//! Moving an item along one axis of the workflow.
+
+use chrono::Utc;
+use diesel::PgConnection;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::enums::EvidenceStage;
+use crate::domain::auth::Principal;
+use crate::domain::history::{Author, Change};
+use crate::domain::items::apply::{self, Activity, Write};
+use crate::domain::items::fields;
+use crate::domain::items::{Scope, authorize, check_version, lock};
+use crate::domain::workflow::{Axis, Destination, ItemState};
+use crate::error::Result;
+
+/// Moves item `id` to `to`: owners move the status, managers the response too.
+pub fn transition(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    id: Uuid,
+    to: Destination,
+    reason: Option<String>,
+    expected_version: Option<i32>,
+) -> Result<()> {
+    let rec = lock(conn, id)?;
+    let scope = match to {
+        Destination::Response(_) => Scope::Manage,
+        Destination::Status(_) => Scope::Work,
+    };
+    authorize(conn, principal, id, scope)?;
+    check_version(expected_version, rec.version)?;
+    let state = ItemState {
+        response: rec.response,
+        status: rec.status,
+        has_verified_evidence: rec.evidence_stage == EvidenceStage::Verified,
+    };
+    let reason = fields::reason("reason", reason)?;
+    to.check(state, reason.as_deref())?;
+    let now = Utc::now();
+    let (write, event) = match to {
+        Destination::Response(to) => (
+            Write {
+                response: Some(to),
+                response_reason: Some(reason.clone()),
+                response_changed_at: Some(Some(now)),
+                ..Write::default()
+            },
+            Change::transition(Axis::Response, json!(rec.response), json!(to)),
+        ),
+        Destination::Status(to) => (
+            Write {
+                status: Some(to),
+                status_reason: Some(reason.clone()),
+                status_changed_at: Some(now),
+                ..Write::default()
+            },
+            Change::transition(Axis::Status, json!(rec.status), json!(to)),
+        ),
+    };
+    apply::record(
+        conn,
+        id,
+        Author::from(principal),
+        Activity::Work,
+        write,
+        vec![event.reason(reason)],
+    )
+}
