@@ -85,6 +85,8 @@ pub fn seed(settings: &Settings, database: &Database) -> anyhow::Result<seed::Su
     };
     install_history_keys(settings)?;
     let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
+    // The seed finds its earlier evidence by the key its events record in the current shape.
+    reshape_old_events(&mut conn)?;
     let summary = seed::load(&mut conn, &files, demo.as_ref())?;
     tracing::info!(
         reports = summary.reports_created,
@@ -156,12 +158,26 @@ pub fn import(
     })?)
 }
 
+/// Records the current shape of events written in an older one (see `history::reshape`):
+/// only appends, so it is safe on every start.
+fn reshape_old_events(conn: &mut PgConnection) -> anyhow::Result<()> {
+    let items = crate::domain::history::reshape_legacy(conn)?;
+    if items > 0 {
+        tracing::info!(
+            items,
+            "recorded the current shape of history events written in an older one"
+        );
+    }
+    Ok(())
+}
+
 /// Says at start when chains still end in events hashed before keys were introduced. Sealing
 /// them is an operator's explicit act (`recotrack history seal-legacy`), never automatic: a
 /// restart must not be able to bless a chain someone forged with plain hashes.
 fn warn_of_legacy_history(settings: &Settings, url: &str) -> anyhow::Result<()> {
     install_history_keys(settings)?;
     let mut conn = PgConnection::establish(url).context("connecting to the database")?;
+    reshape_old_events(&mut conn)?;
     // Almost always none: one probe of a partial index, and the count only when there are some.
     if !crate::domain::history::has_unkeyed_events(&mut conn)? {
         return Ok(());

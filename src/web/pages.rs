@@ -481,7 +481,10 @@ pub async fn item(
     let page = db::run(&state.pool, move |conn| {
         let id = items::id_by_key(conn, &key)?;
         let item = items::get(conn, id, &rules)?;
-        let events = history::list(conn, id)?;
+        let events: Vec<_> = history::read(conn, id)?
+            .into_iter()
+            .map(|shown| shown.event)
+            .collect();
         let evidence = evidence::list(conn, id)?;
         let comments = comments::list(conn, id)?;
         let may_work = items::authorize(conn, &principal, id, Scope::Work).is_ok();

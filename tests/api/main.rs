@@ -18,6 +18,7 @@ mod manager_loop;
 mod pages;
 mod readme;
 mod reliability;
+mod reshape;
 mod roles;
 mod routes;
 mod schema;

@@ -880,3 +880,83 @@ async fn the_demo_shows_stalled_overdue_and_finished_work_labelled_as_invented()
         "a restart invents nothing more"
     );
 }
+
+/// The keys of every `after` of `kind` in the history, each distinct set once.
+fn shapes_of(conn: &mut PgConnection, kind: &str) -> Vec<Vec<String>> {
+    #[derive(diesel::QueryableByName)]
+    struct Keys {
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+        keys: Vec<String>,
+    }
+    diesel::sql_query(format!(
+        "SELECT DISTINCT ARRAY(SELECT jsonb_object_keys(after) ORDER BY 1) AS keys \
+         FROM history_events WHERE kind = '{kind}' ORDER BY 1"
+    ))
+    .load::<Keys>(conn)
+    .expect("shapes")
+    .into_iter()
+    .map(|k| k.keys)
+    .collect()
+}
+
+#[actix_web::test]
+async fn the_seed_records_owners_and_evidence_in_the_shapes_the_api_records() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    let files = seed::read_reports(Path::new(SEEDS)).expect("parse");
+    let demo = seed::read_demo(Path::new(SEEDS)).expect("demo file");
+    seed::load(&mut conn, &files, Some(&demo)).expect("load");
+    let manager = app.user(recotrack::db::enums::Role::Manager).await;
+    let id: uuid::Uuid = recommendations::table
+        .filter(recommendations::key.eq("ccg-2017/03"))
+        .select(recommendations::id)
+        .first(&mut conn)
+        .expect("item");
+    // A manager adds an owner and a piece of evidence through the API, beside the seed's.
+    let owner = app
+        .call(
+            "PUT",
+            &format!("/api/v1/recommendations/{id}/owners/users/{}", manager.id),
+            Some(&manager.access),
+            Some(serde_json::json!({"kind": "observer"})),
+        )
+        .await;
+    assert!(owner.status.is_success(), "{}", owner.text);
+    let evidence = app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{id}/evidence"),
+            Some(&manager.access),
+            Some(
+                serde_json::json!({"kind": "statement", "title": "Minutes", "excerpt": "Agreed.",
+                        "source": "Board minutes", "rationale": "It says so.",
+                        "relevance": "shows_progress"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        evidence.status,
+        actix_web::http::StatusCode::CREATED,
+        "{}",
+        evidence.text
+    );
+    assert_eq!(
+        shapes_of(&mut conn, "owner_added"),
+        vec![vec!["kind", "owner"]]
+    );
+    let evidence_keys = vec![
+        "evidence_id",
+        "excerpt",
+        "kind",
+        "observed_on",
+        "rationale",
+        "relevance",
+        "seed_key",
+        "source",
+        "title",
+        "url",
+        "verification",
+        "version",
+    ];
+    assert_eq!(shapes_of(&mut conn, "evidence_added"), vec![evidence_keys]);
+}

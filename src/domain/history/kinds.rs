@@ -266,12 +266,10 @@ impl Change {
             .after(json!({"legacy_events": legacy_events, "key_id": key_id}))
     }
 
-    /// `rewritten` maps each rewritten event to what it was: `[new_seq, old_seq, old_hash]`;
-    /// `old_head` is the chain's head before.
-    pub fn history_reshaped(rewritten: Value, old_head: Value) -> Self {
-        Self::new(EventKind::HistoryReshaped)
-            .before(old_head)
-            .after(json!({"rewritten": rewritten}))
+    /// `corrections` gives, for earlier events recorded in an older shape of their kind, their
+    /// payload in the current one: `[{"seq", "events": [{"field", "before", "after"}]}]`.
+    pub fn history_reshaped(corrections: Value) -> Self {
+        Self::new(EventKind::HistoryReshaped).after(json!({"events": corrections}))
     }
 
     pub fn demo_clock_set_back() -> Self {
@@ -305,6 +303,7 @@ mod tests {
         let sources = [
             include_str!("../stats/cycle.rs"),
             include_str!("../stats/mod.rs"),
+            include_str!("reshape.rs"),
             include_str!("../../../migrations/2026-12-03-000012_event_kinds/up.sql"),
         ];
         let mut named = 0;
@@ -327,7 +326,7 @@ mod tests {
                 named += 1;
             }
         }
-        // 8 mentions in the statistics, 25 in the database's check.
-        assert_eq!(named, 33);
+        // 8 mentions in the statistics, 2 in the old shapes, 25 in the database's check.
+        assert_eq!(named, 35);
     }
 }

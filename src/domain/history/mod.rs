@@ -8,6 +8,7 @@ mod chain;
 mod evidence_check;
 pub mod keys;
 mod kinds;
+mod reshape;
 mod verify;
 
 use chrono::{SubsecRound, Utc};
@@ -22,6 +23,7 @@ use crate::domain::auth::{Actor, Principal};
 use crate::error::Result;
 use chain::Content;
 pub use kinds::{EventKind, Field};
+pub use reshape::{ShownEvent, reshape_legacy};
 pub use verify::{
     Problem, Verdict, has_unkeyed_events, rekey_legacy, unsealed_legacy, verify, verify_all,
 };
@@ -188,8 +190,15 @@ pub fn head(conn: &mut PgConnection, item: Uuid) -> Result<(i32, String)> {
         .unwrap_or((0, GENESIS.to_owned())))
 }
 
-/// Every event of `item`, oldest first.
-pub fn list(conn: &mut PgConnection, item: Uuid) -> Result<Vec<HistoryEvent>> {
+/// The history of `item` as readers see it (404 when there is no such item): oldest first,
+/// each event in the current shape of its kind (see [`reshape`]).
+pub fn read(conn: &mut PgConnection, item: Uuid) -> Result<Vec<ShownEvent>> {
+    crate::domain::items::must_exist(conn, item)?;
+    Ok(reshape::shown(stored(conn, item)?))
+}
+
+/// Every event of `item` as stored, oldest first: what the hashes cover.
+pub fn stored(conn: &mut PgConnection, item: Uuid) -> Result<Vec<HistoryEvent>> {
     Ok(events::table
         .filter(events::recommendation_id.eq(item))
         .order(events::seq.asc())

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::chain::Content;
 use super::keys::{self, Keyring};
-use super::{Author, Change, EventKind, GENESIS, append, head, list};
+use super::{Author, Change, EventKind, GENESIS, append, head, stored as list};
 use crate::db::enums::{Response, Status};
 use crate::db::models::HistoryEvent;
 use crate::db::schema::{history_events as events, history_heads as heads, recommendations};

@@ -8,7 +8,8 @@ use crate::db::enums::{
     ActorKind, EvidenceKind, EvidenceStage, OwnerKind, Priority, Relevance, Response, Status,
     Verification,
 };
-use crate::db::models::{Comment, Evidence, HistoryEvent};
+use crate::db::models::{Comment, Evidence};
+use crate::domain::history::ShownEvent;
 use crate::domain::items::{Item, Owner, list};
 use crate::domain::provenance::Provenance;
 use crate::domain::workflow::Axis;
@@ -451,14 +452,22 @@ pub struct HistoryEventResponse {
     pub field: Option<String>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
-    /// SHA-256 over this event's content and `prev_hash`.
+    /// HMAC-SHA-256, under the service's history key, over this event as recorded and
+    /// `prev_hash`.
     pub hash: String,
     pub prev_hash: String,
+    /// Set when this event was recorded in an older shape of its kind: the `seq` of the
+    /// `history_reshaped` event that gives `field`, `before` and `after` in the current shape
+    /// (the hash covers the event as recorded, which that event keeps too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reshaped_by: Option<i32>,
 }
 
-impl From<HistoryEvent> for HistoryEventResponse {
-    fn from(e: HistoryEvent) -> Self {
+impl From<ShownEvent> for HistoryEventResponse {
+    fn from(shown: ShownEvent) -> Self {
+        let e = shown.event;
         Self {
+            reshaped_by: shown.reshaped_by,
             seq: e.seq,
             kind: e.kind,
             actor_kind: e.actor_kind,

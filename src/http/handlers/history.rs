@@ -101,11 +101,7 @@ pub async fn list_history(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
     let item = id.into_inner();
-    let events = db::run(&state.pool, move |conn| {
-        items::must_exist(conn, item)?;
-        history::list(conn, item)
-    })
-    .await?;
+    let events = db::run(&state.pool, move |conn| history::read(conn, item)).await?;
     Ok(HttpResponse::Ok().json(
         events
             .into_iter()

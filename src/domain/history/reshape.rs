@@ -1,0 +1,242 @@
+//! Events recorded in an older shape of their kind, given in the shape this version records.
+//!
+//! History is append-only (a trigger refuses edits) and every anchor covers the stored events,
+//! so old events are never rewritten. Instead one `history_reshaped` event, chained and keyed
+//! like any other, records for each old event its payload in the current shape; readers show
+//! that shape, and say which event gave it. The chain, the anchors and the original payloads
+//! stay exactly as they were, and the correction itself cannot be forged or removed unseen.
+//!
+//! The older shapes, from before every writer went through `kinds`:
+//! - `owner_added` by the demo seed: `{user_id, team_id, kind}` instead of `{owner, kind}`;
+//! - `field_changed` of `target` by the seed: one event holding `[text, year]` where an edit
+//!   recorded `target` and `target_year` as two events;
+//! - seeded `evidence_added` / `evidence_updated`: the seed's `key` where evidence records
+//!   `seed_key`, and a seeded update's verdict in `field` where an update records it in the
+//!   versions it compares.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::{Author, Change, EventKind, append, stored};
+use crate::db::models::HistoryEvent;
+use crate::db::schema::{history_events as events, teams, users};
+use crate::error::Result;
+
+/// One event's payload in the current shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shape {
+    pub field: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The current shape of an event recorded as `seq`: usually one event, two where an old event
+/// held what is now recorded as two.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Correction {
+    seq: i32,
+    events: Vec<Shape>,
+}
+
+/// Finds the old-shape events in SQL, so the startup check costs one indexed probe.
+const SQL_OLD_SHAPES: &str = "(kind = 'owner_added' AND NOT (after ? 'owner')) \
+     OR (kind = 'field_changed' AND field = 'target' AND jsonb_typeof(after) = 'array') \
+     OR (kind IN ('evidence_added', 'evidence_updated') AND after ? 'key')";
+
+fn renamed_key(value: &Value) -> Value {
+    let mut map: Map<String, Value> = value.as_object().cloned().unwrap_or_default();
+    if let Some(key) = map.remove("key") {
+        map.insert("seed_key".into(), key);
+    }
+    Value::Object(map)
+}
+
+fn owner_name(conn: &mut PgConnection, user: Option<Uuid>, team: Option<Uuid>) -> Result<Value> {
+    Ok(match (user, team) {
+        (Some(id), _) => {
+            let name: Option<String> = users::table
+                .find(id)
+                .select(users::display_name)
+                .first(conn)
+                .optional()?;
+            json!({"user_id": id, "name": name})
+        }
+        (None, Some(id)) => {
+            let name: Option<String> = teams::table
+                .find(id)
+                .select(teams::name)
+                .first(conn)
+                .optional()?;
+            json!({"team_id": id, "name": name})
+        }
+        (None, None) => Value::Null,
+    })
+}
+
+fn uuid_at(value: Option<&Value>, key: &str) -> Option<Uuid> {
+    value?.get(key)?.as_str()?.parse().ok()
+}
+
+/// The current shape of `event`, or `None` when it already has it.
+fn current_shape(conn: &mut PgConnection, event: &HistoryEvent) -> Result<Option<Vec<Shape>>> {
+    let after = event.after.as_ref();
+    Ok(
+        match (EventKind::parse(&event.kind), event.field.as_deref()) {
+            (Some(EventKind::OwnerAdded), _) if after.is_some_and(|a| a.get("owner").is_none()) => {
+                let owner = owner_name(conn, uuid_at(after, "user_id"), uuid_at(after, "team_id"))?;
+                let kind = after.and_then(|a| a.get("kind")).cloned();
+                Some(vec![Shape {
+                    field: None,
+                    before: None,
+                    after: Some(json!({"owner": owner, "kind": kind})),
+                }])
+            }
+            (Some(EventKind::FieldChanged), Some("target"))
+                if after.is_some_and(Value::is_array) =>
+            {
+                let part = |v: Option<&Value>, i: usize| {
+                    v.and_then(|v| v.get(i)).cloned().unwrap_or(Value::Null)
+                };
+                let before = event.before.as_ref();
+                Some(vec![
+                    Shape {
+                        field: Some("target".into()),
+                        before: Some(part(before, 0)),
+                        after: Some(part(after, 0)),
+                    },
+                    Shape {
+                        field: Some("target_year".into()),
+                        before: Some(part(before, 1)),
+                        after: Some(part(after, 1)),
+                    },
+                ])
+            }
+            (Some(EventKind::EvidenceAdded), _)
+                if after.is_some_and(|a| a.get("key").is_some()) =>
+            {
+                Some(vec![Shape {
+                    field: None,
+                    before: None,
+                    after: after.map(renamed_key),
+                }])
+            }
+            (Some(EventKind::EvidenceUpdated), _)
+                if after.is_some_and(|a| a.get("key").is_some()) =>
+            {
+                let mut now = after.map(renamed_key).unwrap_or(Value::Null);
+                let mut was = json!({"evidence_id": after.and_then(|a| a.get("evidence_id"))});
+                if event.field.as_deref() == Some("verification") {
+                    was["verification"] = event.before.clone().unwrap_or(Value::Null);
+                    // The seed's update always left the new version awaiting review.
+                    now["verification"] = json!("pending");
+                }
+                Some(vec![Shape {
+                    field: None,
+                    before: Some(was),
+                    after: Some(now),
+                }])
+            }
+            _ => None,
+        },
+    )
+}
+
+/// The corrections recorded for an item's events so far, by the seq they correct, and the seq
+/// of the event that recorded each.
+fn recorded(all: &[HistoryEvent]) -> HashMap<i32, (i32, Vec<Shape>)> {
+    let mut found = HashMap::new();
+    for event in all
+        .iter()
+        .filter(|e| e.kind == EventKind::HistoryReshaped.as_str())
+    {
+        let corrections: Vec<Correction> = event
+            .after
+            .as_ref()
+            .and_then(|a| a.get("events"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        for c in corrections {
+            found.insert(c.seq, (event.seq, c.events));
+        }
+    }
+    found
+}
+
+/// Records the current shape of every old-shape event not yet corrected, one
+/// `history_reshaped` event per item, each item in its own transaction. Returns how many items
+/// it recorded corrections for.
+pub fn reshape_legacy(conn: &mut PgConnection) -> Result<usize> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    let pending: Vec<Uuid> = events::table
+        .filter(sql::<Bool>(SQL_OLD_SHAPES))
+        .select(events::recommendation_id)
+        .distinct()
+        .load(conn)?;
+    let mut reshaped = 0;
+    for item in pending {
+        reshaped += conn.transaction(|conn| {
+            crate::domain::items::lock(conn, item)?;
+            let all = stored(conn, item)?;
+            let done = recorded(&all);
+            let mut corrections = Vec::new();
+            for event in all.iter().filter(|e| !done.contains_key(&e.seq)) {
+                if let Some(events) = current_shape(conn, event)? {
+                    corrections.push(Correction {
+                        seq: event.seq,
+                        events,
+                    });
+                }
+            }
+            if corrections.is_empty() {
+                return Ok::<_, crate::error::Error>(0);
+            }
+            let seqs: Vec<i32> = corrections.iter().map(|c| c.seq).collect();
+            let change = Change::history_reshaped(json!(corrections)).reason(Some(format!(
+                "events {seqs:?} were recorded in an older shape of their kind; this gives them in the current one (the events themselves are unchanged)"
+            )));
+            append(conn, item, Author::SYSTEM, vec![change])?;
+            Ok(1)
+        })?;
+    }
+    Ok(reshaped)
+}
+
+/// An event as readers see it: in the current shape of its kind, with the event that gave
+/// that shape when it is not the one recorded.
+#[derive(Debug, Clone)]
+pub struct ShownEvent {
+    pub event: HistoryEvent,
+    pub reshaped_by: Option<i32>,
+}
+
+/// `all` (one item's stored events, oldest first) in the current shapes.
+pub fn shown(all: Vec<HistoryEvent>) -> Vec<ShownEvent> {
+    let corrections = recorded(&all);
+    let mut out = Vec::with_capacity(all.len());
+    for event in all {
+        match corrections.get(&event.seq) {
+            Some((by, shapes)) => {
+                for shape in shapes {
+                    let mut shown = event.clone();
+                    shown.field = shape.field.clone();
+                    shown.before = shape.before.clone();
+                    shown.after = shape.after.clone();
+                    out.push(ShownEvent {
+                        event: shown,
+                        reshaped_by: Some(*by),
+                    });
+                }
+            }
+            None => out.push(ShownEvent {
+                event,
+                reshaped_by: None,
+            }),
+        }
+    }
+    out
+}

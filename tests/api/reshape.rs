@@ -1,0 +1,280 @@
+//! Events an earlier version recorded in another shape of their kind are shown in the current
+//! shape, through a recorded `history_reshaped` event, without touching what was recorded: the
+//! chain still verifies, the stored rows are the same, and readers see one shape per kind.
+
+use actix_web::http::StatusCode;
+use chrono::{SubsecRound, Utc};
+use diesel::sql_types::{Jsonb, Nullable};
+use diesel::{PgConnection, QueryableByName, RunQueryDsl};
+use hmac::{Hmac, Mac};
+use recotrack::db::enums::Role;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::helpers::{TEST_HISTORY_KEY, TestApp, install_test_history_key};
+
+fn sql(conn: &mut PgConnection, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// Appends an event to `item`'s chain as an earlier version of the service wrote it: keyed
+/// with the test key, linked to the head, the head moved. The hash is computed here, from the
+/// documented canonical form, not by the service.
+fn append_as_recorded_earlier(
+    conn: &mut PgConnection,
+    item: &str,
+    kind: &str,
+    field: Option<&str>,
+    before: Value,
+    after: Value,
+) {
+    #[derive(QueryableByName)]
+    struct Head {
+        #[diesel(sql_type = diesel::sql_types::Int4)]
+        seq: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        hash: String,
+    }
+    let head: Head = diesel::sql_query(format!(
+        "SELECT seq, hash FROM history_heads WHERE recommendation_id = '{item}'"
+    ))
+    .get_result(conn)
+    .expect("head");
+    let seq = head.seq + 1;
+    let at = Utc::now().trunc_subsecs(6);
+    let canonical = json!({
+        "item": item, "seq": seq, "kind": kind, "actor_kind": "system", "actor_id": null,
+        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "reason": "demo data", "field": field, "before": before, "after": after,
+        "prev": head.hash,
+    });
+    let mut mac = Hmac::<Sha256>::new_from_slice(TEST_HISTORY_KEY.as_bytes()).expect("hmac key");
+    mac.update(canonical.to_string().as_bytes());
+    let hash = hex::encode(mac.finalize().into_bytes());
+    let key_id = recotrack::domain::history::keys::HistoryKey::new(TEST_HISTORY_KEY.as_bytes())
+        .expect("key")
+        .id()
+        .to_owned();
+    let field = field.map_or("NULL".to_owned(), |f| format!("'{f}'"));
+    sql(
+        conn,
+        &format!(
+            "INSERT INTO history_events (recommendation_id, seq, kind, actor_kind, actor_id, at, \
+             reason, field, before, after, prev_hash, hash, key_id) VALUES ('{item}', {seq}, \
+             '{kind}', 'system', NULL, '{}', 'demo data', {field}, '{before}'::jsonb, \
+             '{after}'::jsonb, '{}', '{hash}', '{key_id}')",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            head.hash
+        ),
+    );
+    sql(
+        conn,
+        &format!(
+            "UPDATE history_heads SET seq = {seq}, hash = '{hash}' WHERE recommendation_id = '{item}'"
+        ),
+    );
+}
+
+#[derive(QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    after: Option<Value>,
+}
+
+#[actix_web::test]
+async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_record_is_untouched() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(json!({"key": "shapes", "title": "Shapes"})),
+        )
+        .await;
+    let created = app
+        .call(
+            "POST",
+            "/api/v1/recommendations",
+            Some(&manager.access),
+            Some(json!({"report_id": report.body["id"], "title": "Keep one shape"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let item = created.body["id"].as_str().expect("id").to_owned();
+    let evidence_id = "5b0c3c1e-6a43-4c1b-9d1e-0a2b3c4d5e6f";
+
+    // What the demo seed, the old target seed and the evidence seed wrote.
+    let mut conn = app.db.connect();
+    append_as_recorded_earlier(
+        &mut conn,
+        &item,
+        "owner_added",
+        None,
+        Value::Null,
+        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
+    );
+    append_as_recorded_earlier(
+        &mut conn,
+        &item,
+        "field_changed",
+        Some("target"),
+        json!([null, null]),
+        json!(["Train 100 officials", 2030]),
+    );
+    append_as_recorded_earlier(
+        &mut conn,
+        &item,
+        "evidence_added",
+        None,
+        Value::Null,
+        json!({"evidence_id": evidence_id, "key": "shapes/1", "title": "Annual report",
+               "relevance": "shows_progress", "verification": "pending"}),
+    );
+    sql(
+        &mut conn,
+        &format!(
+            "INSERT INTO evidence (id, recommendation_id, kind, title, excerpt, source, rationale, \
+             relevance, seed_key) VALUES ('{evidence_id}', '{item}', 'statement', 'Annual report', \
+             'Training began.', 'Annual report 2025', 'It says training began.', 'shows_progress', \
+             'shapes/1')"
+        ),
+    );
+    sql(
+        &mut conn,
+        &format!("UPDATE recommendations SET evidence_stage = 'claimed' WHERE id = '{item}'"),
+    );
+    let path = format!("/api/v1/recommendations/{item}/history");
+    let verify = format!("{path}/verify");
+    let before = app.call("GET", &verify, Some(&manager.access), None).await;
+    assert_eq!(before.body["intact"], true, "{}", before.text);
+    assert_eq!(before.body["events"], 4);
+
+    install_test_history_key();
+    let reshaped = recotrack::domain::history::reshape_legacy(&mut conn).expect("reshape");
+    assert_eq!(reshaped, 1);
+    assert_eq!(
+        recotrack::domain::history::reshape_legacy(&mut conn).expect("again"),
+        0,
+        "a second run records nothing"
+    );
+
+    let history = app.call("GET", &path, Some(&manager.access), None).await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.text);
+    let events = history.body.as_array().expect("events");
+    let shown: Vec<(i64, &str, Value, Value)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_i64().unwrap_or_default(),
+                e["kind"].as_str().unwrap_or_default(),
+                e["field"].clone(),
+                e["reshaped_by"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (1, "created", Value::Null, Value::Null),
+            (2, "owner_added", Value::Null, json!(5)),
+            (3, "field_changed", json!("target"), json!(5)),
+            (3, "field_changed", json!("target_year"), json!(5)),
+            (4, "evidence_added", Value::Null, json!(5)),
+            (5, "history_reshaped", Value::Null, Value::Null),
+        ]
+    );
+    assert_eq!(
+        events[1]["after"],
+        json!({"owner": {"user_id": manager.id, "name": "Test manager"}, "kind": "responsible"})
+    );
+    assert_eq!(
+        (events[2]["before"].clone(), events[2]["after"].clone()),
+        (Value::Null, json!("Train 100 officials"))
+    );
+    assert_eq!(
+        (events[3]["before"].clone(), events[3]["after"].clone()),
+        (Value::Null, json!(2030))
+    );
+    assert_eq!(
+        events[4]["after"],
+        json!({"evidence_id": evidence_id, "seed_key": "shapes/1", "title": "Annual report",
+               "relevance": "shows_progress", "verification": "pending"})
+    );
+    assert!(
+        events[5]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("[2, 3, 4]") && r.contains("unchanged")),
+        "{}",
+        events[5]
+    );
+
+    // The record itself is what was written, and the chain, with its correction, verifies.
+    let stored: Stored = diesel::sql_query(format!(
+        "SELECT after FROM history_events WHERE recommendation_id = '{item}' AND seq = 2"
+    ))
+    .get_result(&mut conn)
+    .expect("stored");
+    assert_eq!(
+        stored.after,
+        Some(json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}))
+    );
+    let after = app.call("GET", &verify, Some(&manager.access), None).await;
+    assert_eq!(after.body["intact"], true, "{}", after.text);
+    assert_eq!(after.body["events"], 5);
+
+    // Owners added today are recorded in the shape the old event is now shown in.
+    let owner = app
+        .call(
+            "PUT",
+            &format!("/api/v1/recommendations/{item}/owners/users/{}", manager.id),
+            Some(&manager.access),
+            Some(json!({"kind": "responsible"})),
+        )
+        .await;
+    assert!(owner.status.is_success(), "{}", owner.text);
+    let history = app.call("GET", &path, Some(&manager.access), None).await;
+    let last = history.body.as_array().and_then(|e| e.last()).cloned();
+    let last = last.unwrap_or_default();
+    assert_eq!(last["kind"], "owner_added");
+    assert_eq!(last["after"], events[1]["after"]);
+    assert_eq!(last.get("reshaped_by"), None);
+}
+
+#[actix_web::test]
+async fn the_database_refuses_an_event_of_a_kind_the_service_does_not_write() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(json!({"key": "kinds", "title": "Kinds"})),
+        )
+        .await;
+    let created = app
+        .call(
+            "POST",
+            "/api/v1/recommendations",
+            Some(&manager.access),
+            Some(json!({"report_id": report.body["id"], "title": "Known kinds only"})),
+        )
+        .await;
+    let item = created.body["id"].as_str().expect("id").to_owned();
+    let mut conn = app.db.connect();
+    let zeros = "0".repeat(64);
+    let refused = diesel::sql_query(format!(
+        "INSERT INTO history_events (recommendation_id, seq, kind, actor_kind, prev_hash, hash) \
+         VALUES ('{item}', 2, 'status_changed', 'system', '{zeros}', '{zeros}')"
+    ))
+    .execute(&mut conn)
+    .expect_err("an unknown kind");
+    assert!(
+        refused.to_string().contains("history_events_kind_known"),
+        "{refused}"
+    );
+}
