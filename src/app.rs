@@ -108,10 +108,10 @@ pub async fn digest_run(
     use crate::domain::digest::deliveries::Trigger;
     use std::fmt::Write;
     let settings = Arc::new(settings);
-    let state = state(settings.clone(), database.url())?;
+    let (_, scheduler) = state(settings.clone(), database.url())?;
     let mut out = String::new();
     if !dry_run {
-        let summary = state.scheduler.tick(Trigger::Manual).await?;
+        let summary = scheduler.tick(Trigger::Manual).await?;
         writeln!(
             out,
             "planned {:?}: {} deliveries, {} escalations; sent {}, failed {}",
@@ -127,7 +127,7 @@ pub async fn digest_run(
     // is rolled back.
     // On a connection of its own, as the CLI's other reads, not through the pool.
     let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
-    let due = state.scheduler.rehearse_on(&mut conn)?;
+    let due = scheduler.rehearse_on(&mut conn)?;
     for (email, subject) in &due {
         writeln!(out, "{email}\t{subject}")?;
     }
@@ -299,8 +299,9 @@ pub fn list_users(url: &str) -> anyhow::Result<Vec<User>> {
     Ok(users::list(&mut conn)?)
 }
 
-/// Builds what the handlers share: the pool and the mailer.
-pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppState> {
+/// Builds what the handlers share, and the digest scheduler they reach through it (for `serve`
+/// to run and stop).
+pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<(AppState, Scheduler)> {
     install_history_keys(&settings)?;
     let metrics = Metrics::new();
     let pool = db::build_pool(
@@ -323,24 +324,19 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<AppS
         ),
         refresh_ttl_secs: auth.refresh_ttl_secs,
     });
-    let scheduler = Scheduler::new(
-        pool.clone(),
-        settings.clone(),
-        mailer.clone(),
-        metrics.clone(),
-    )?;
+    let scheduler = Scheduler::new(pool.clone(), settings.clone(), mailer, metrics.clone())?;
     let limiter = crate::http::limits::WriteLimiter::new(settings.server.writes_per_minute);
     let figures = crate::http::cache::FiguresCache::new(settings.stats.cache_secs);
-    Ok(AppState {
+    let state = AppState {
         pool,
         settings,
-        mailer,
         auth,
-        scheduler,
+        digests: Arc::new(scheduler.clone()),
         metrics,
         limiter,
         figures,
-    })
+    };
+    Ok((state, scheduler))
 }
 
 /// Installs the history keyring this process hashes and verifies with: `history.key` (and
@@ -408,11 +404,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     if settings.seed.on_start {
         seed(&settings, &database)?;
     }
-    let state = state(settings.clone(), database.url())?;
+    let (state, scheduler) = state(settings.clone(), database.url())?;
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener =
         TcpListener::bind(&address).with_context(|| format!("listening on {address}"))?;
-    let scheduler = state.scheduler.clone();
     let scheduled = settings
         .digest
         .enabled

@@ -7,8 +7,9 @@ use crate::db::models::Comment;
 use crate::db::schema::{comments, recommendations};
 use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
+use crate::domain::items;
 use crate::domain::items::apply::{self, Activity, Write};
-use crate::domain::items::{self, Scope};
+use crate::domain::policy::{self, Act};
 use crate::error::{Error, Result};
 
 /// Adds a comment; it counts as activity on the item.
@@ -19,7 +20,7 @@ pub fn add(
     body: &str,
 ) -> Result<Comment> {
     items::lock(conn, item)?;
-    items::authorize(conn, principal, item, Scope::Work)?;
+    policy::item(conn, principal, item, Act::WorkOnItem)?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > 10_000 {
         return Err(Error::invalid("body", "must be 1 to 10000 characters"));

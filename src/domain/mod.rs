@@ -15,6 +15,7 @@ pub mod import;
 pub mod items;
 pub mod labels;
 pub mod lookup;
+pub mod policy;
 pub mod provenance;
 pub mod reports;
 pub mod seed;

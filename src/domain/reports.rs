@@ -212,16 +212,8 @@ pub fn put_manager(conn: &mut PgConnection, report: Uuid, user: Uuid) -> Result<
         .select(users::role)
         .first(conn)
         .optional()?;
-    match role {
-        None => return Err(Error::invalid("user_id", "no such user")),
-        Some(role) if !role.at_least(Role::Manager) => {
-            return Err(Error::invalid(
-                "user_id",
-                "only managers and admins can manage a report",
-            ));
-        }
-        Some(_) => {}
-    }
+    let role = role.ok_or_else(|| Error::invalid("user_id", "no such user"))?;
+    crate::domain::policy::may_manage_report(role)?;
     diesel::insert_into(report_managers::table)
         .values((
             report_managers::report_id.eq(report),

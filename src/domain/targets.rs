@@ -12,8 +12,9 @@ use crate::db::schema::targets;
 use crate::domain::auth::Principal;
 use crate::domain::dates;
 use crate::domain::history::{Author, Change};
+use crate::domain::items;
 use crate::domain::items::apply::{self, Activity, Write};
-use crate::domain::items::{self, Scope};
+use crate::domain::policy::{self, Act};
 use crate::error::{Error, Result};
 
 /// A target as a manager (or the seed) describes it.
@@ -130,7 +131,7 @@ pub fn create(
     item: Uuid,
     input: TargetInput,
 ) -> Result<Target> {
-    items::authorize(conn, principal, item, Scope::Manage)?;
+    policy::item(conn, principal, item, Act::ManageItem)?;
     add(conn, item, None, input, Author::from(principal))
 }
 
@@ -173,7 +174,7 @@ pub fn report_progress(
         .select(targets::recommendation_id)
         .first(conn)?;
     items::lock(conn, item)?;
-    items::authorize(conn, principal, item, Scope::Work)?;
+    policy::item(conn, principal, item, Act::WorkOnItem)?;
     if progress < 0 {
         return Err(Error::invalid("progress", "must be 0 or more"));
     }

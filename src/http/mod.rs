@@ -32,7 +32,6 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::db::PgPool;
-use crate::mailer::Mailer;
 
 /// For responses that carry a token or secret: no cache may keep them.
 pub const NO_STORE: (actix_web::http::header::HeaderName, &str) =
@@ -68,9 +67,9 @@ pub fn parsed<T>(body: Body<T>) -> Result<T, actix_web::Error> {
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
-    pub mailer: Mailer,
     pub auth: auth::Auth,
-    pub scheduler: crate::scheduler::Scheduler,
+    /// The digest runner (the scheduler in `serve`).
+    pub digests: std::sync::Arc<dyn crate::domain::digest::desk::DigestDesk>,
     pub metrics: crate::metrics::Metrics,
     pub limiter: limits::WriteLimiter,
     pub figures: cache::FiguresCache,

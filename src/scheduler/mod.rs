@@ -11,7 +11,8 @@ use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::db::{self, PgPool};
-use crate::domain::digest::deliveries::{self, PlanSummary, Settings as DigestContext, Trigger};
+use crate::domain::digest::deliveries::{self, Settings as DigestContext, Trigger};
+use crate::domain::digest::desk::{DigestDesk, Pending, TickSummary};
 use crate::domain::digest::queue;
 use crate::domain::digest::schedule::Schedules;
 use crate::domain::email_links::{LinkKey, Signer};
@@ -26,14 +27,6 @@ pub const SENDS_PER_HOUR: u32 = 3;
 
 /// Deliveries claimed per round trip: few, so a slow SMTP server holds few of them back.
 const BATCH: i64 = 5;
-
-/// What one tick did.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct TickSummary {
-    pub planned: PlanSummary,
-    pub sent: usize,
-    pub failed: usize,
-}
 
 /// Plans and sends digests.
 #[derive(Debug, Clone)]
@@ -319,5 +312,27 @@ impl Scheduler {
                 }
             }
         }
+    }
+}
+
+impl DigestDesk for Scheduler {
+    fn tick(&self, trigger: Trigger) -> Pending<'_, TickSummary> {
+        Box::pin(Scheduler::tick(self, trigger))
+    }
+
+    fn send_on_request(&self, user: uuid::Uuid) -> Pending<'_, bool> {
+        Box::pin(Scheduler::send_on_request(self, user))
+    }
+
+    fn render(
+        &self,
+        digest: &crate::domain::digest::compose::Digest,
+    ) -> Result<deliveries::Rendered> {
+        use crate::domain::digest::deliveries::Renderer;
+        self.renderer().render(digest)
+    }
+
+    fn links(&self) -> &LinkKey {
+        Scheduler::links(self)
     }
 }

@@ -187,6 +187,6 @@ pub async fn send_digest(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&signed.0, form.csrf.as_deref().unwrap_or_default())?;
-    let sent = state.scheduler.send_on_request(signed.0.user).await?;
+    let sent = state.digests.send_on_request(signed.0.user).await?;
     Ok(see_other(&format!("/app/preferences?sent={sent}")))
 }

@@ -54,7 +54,7 @@ fn refused(refusal: LinkRefusal) -> PageError {
 
 fn verified(state: &AppState, token: &str) -> Result<LinkClaim, PageError> {
     state
-        .scheduler
+        .digests
         .links()
         .verify(token, Utc::now())
         .map_err(refused)

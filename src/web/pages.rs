@@ -17,8 +17,9 @@ use crate::db::schema::users;
 use crate::domain::digest::Audience;
 use crate::domain::digest::compose::Digest;
 use crate::domain::digest::deliveries::{self, Settings as DigestContext};
+use crate::domain::items;
 use crate::domain::items::list::{self, Count, Sort};
-use crate::domain::items::{self, Scope};
+use crate::domain::policy::{self, Act};
 use crate::domain::workflow::{self, Axis, ItemState};
 use crate::domain::{comments, evidence, history, labels, reports, users as accounts};
 use crate::http::AppState;
@@ -487,8 +488,8 @@ pub async fn item(
             .collect();
         let evidence = evidence::list(conn, id)?;
         let comments = comments::list(conn, id)?;
-        let may_work = items::authorize(conn, &principal, id, Scope::Work).is_ok();
-        let may_manage = items::authorize(conn, &principal, id, Scope::Manage).is_ok();
+        let may_work = policy::item(conn, &principal, id, Act::WorkOnItem).is_ok();
+        let may_manage = policy::item(conn, &principal, id, Act::ManageItem).is_ok();
         let mut people: Vec<Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
         people.extend(evidence.iter().filter_map(|e| e.submitted_by));
         people.extend(evidence.iter().filter_map(|e| e.reviewed_by));
@@ -555,7 +556,7 @@ pub async fn item(
         .into_iter()
         .map(|e| EvidenceRow {
             reviewable: e.verification == Verification::Pending
-                && evidence::may_review(&principal, &e).is_ok(),
+                && policy::review_evidence(&principal, &e).is_ok(),
             submitted: format!(
                 "{} on {}",
                 name_of(e.submitted_by),

@@ -280,9 +280,7 @@ async fn two_scheduler_instances_send_each_message_once() {
     let pairs: Vec<(&str, String)> = sink.settings();
     let extra: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let settings = std::sync::Arc::new(test_settings(&s.app.db.url, &extra));
-    let other = recotrack::app::state(settings, &s.app.db.url)
-        .expect("second instance")
-        .scheduler;
+    let (_, other) = recotrack::app::state(settings, &s.app.db.url).expect("second instance");
     let (a, b) = tokio::join!(
         s.app.scheduler.tick(Trigger::Schedule),
         other.tick(Trigger::Schedule)

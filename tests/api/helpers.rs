@@ -357,8 +357,8 @@ impl TestApp {
             (*k, v)
         }));
         let settings = Arc::new(test_settings(&db.url, &pairs));
-        let state: AppState = recotrack::app::state(settings, &db.url).expect("state");
-        let scheduler = state.scheduler.clone();
+        let (state, scheduler): (AppState, _) =
+            recotrack::app::state(settings, &db.url).expect("state");
         let server = http::server(state, listener).expect("server");
         actix_web::rt::spawn(server);
         Self {

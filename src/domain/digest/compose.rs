@@ -10,9 +10,10 @@ use uuid::Uuid;
 use super::Qualifying;
 use super::reasons::reasons;
 use crate::config::StallRules;
-use crate::db::enums::{Role, Status};
+use crate::db::enums::Status;
 use crate::domain::email_links::LinkAction;
 use crate::domain::labels;
+use crate::domain::policy::{self, Act};
 
 /// An item as the digest shows it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -182,7 +183,8 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
                 ]
                 .into_iter()
                 .filter(|(action, _)| {
-                    *action != LinkAction::Snooze || row.recipient_role.at_least(Role::Manager)
+                    *action != LinkAction::Snooze
+                        || policy::by_role(row.recipient_role, Act::SnoozeFromEmail)
                 })
                 .map(|(action, label)| ActionLink {
                     action: action.as_str().to_owned(),
@@ -259,7 +261,7 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::enums::Response;
+    use crate::db::enums::{Response, Role};
 
     fn row(
         recipient: Uuid,

@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod deliveries;
+pub mod desk;
 pub mod queue;
 pub mod reasons;
 pub mod schedule;

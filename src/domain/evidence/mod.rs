@@ -6,13 +6,12 @@ use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::enums::{EvidenceKind, EvidenceStage, Relevance, Role, Status, Verification};
+use crate::db::enums::{EvidenceKind, EvidenceStage, Relevance, Status, Verification};
 use crate::db::models::Evidence;
 use crate::db::schema::{evidence, recommendations};
-use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
+use crate::domain::items;
 use crate::domain::items::apply::{self, Activity, Write};
-use crate::domain::items::{self, Scope};
 use crate::error::{Error, Result};
 
 mod versions;
@@ -173,41 +172,6 @@ pub(super) fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Evidence> {
         .select(Evidence::as_select())
         .for_update()
         .first(conn)?)
-}
-
-/// Submitters (while they may still work on the item) and managers may change or withdraw
-/// evidence, whatever its review state: a change makes a new version that awaits review again.
-pub(super) fn may_edit(
-    conn: &mut PgConnection,
-    principal: &Principal,
-    row: &Evidence,
-) -> Result<()> {
-    if principal.role.at_least(Role::Manager) {
-        return Ok(());
-    }
-    items::authorize(conn, principal, row.recommendation_id, Scope::Work)?;
-    if row.submitted_by.is_none() || row.submitted_by != principal.user_id() {
-        return Err(Error::Forbidden(
-            "only its submitter or a manager may change this evidence".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Refuses unless `principal` may judge `row`: a manager, a person (not an API token), and
-/// nobody who submitted or edited any version of it (four eyes). Answers the reviewer's id.
-/// The review itself and the pages that offer a review form both ask this.
-pub fn may_review(principal: &Principal, row: &Evidence) -> Result<Uuid> {
-    principal.require(Role::Manager)?;
-    let reviewer = principal.user_id().ok_or_else(|| {
-        Error::Forbidden("evidence is reviewed by a person, not an API token".into())
-    })?;
-    if row.submitted_by == Some(reviewer) || row.editors.contains(&reviewer) {
-        return Err(Error::Forbidden(
-            "nobody may review evidence they submitted or edited".into(),
-        ));
-    }
-    Ok(reviewer)
 }
 
 #[cfg(test)]

@@ -6,13 +6,15 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{EvidenceInput, lock, may_edit, may_review, record, validate};
+use super::{EvidenceInput, lock, record, validate};
 use crate::db::enums::Verification;
 use crate::db::models::Evidence;
 use crate::db::schema::evidence;
 use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
-use crate::domain::items::{self, Scope};
+use crate::domain::items;
+use crate::domain::policy;
+use crate::domain::policy::Act;
 use crate::error::{Error, Result};
 
 /// What history keeps of a version: all of its content, so a review can be traced to the exact
@@ -40,7 +42,7 @@ pub fn add(
     input: EvidenceInput,
 ) -> Result<Evidence> {
     items::lock(conn, item)?;
-    items::authorize(conn, principal, item, Scope::Work)?;
+    policy::item(conn, principal, item, Act::WorkOnItem)?;
     insert(
         conn,
         item,
@@ -97,7 +99,7 @@ pub fn update(
     expected_version: Option<i32>,
 ) -> Result<Evidence> {
     let row = lock(conn, id)?;
-    may_edit(conn, principal, &row)?;
+    policy::edit_evidence(conn, principal, &row)?;
     items::check_version(expected_version, row.version)?;
     replace(
         conn,
@@ -153,7 +155,7 @@ pub fn replace(
 /// Withdraws a piece of evidence.
 pub fn delete(conn: &mut PgConnection, principal: &Principal, id: Uuid) -> Result<()> {
     let row = lock(conn, id)?;
-    may_edit(conn, principal, &row)?;
+    policy::edit_evidence(conn, principal, &row)?;
     remove(conn, &row, Author::from(principal), None)
 }
 
@@ -181,7 +183,7 @@ pub fn review(
     note: Option<String>,
 ) -> Result<Evidence> {
     let row = lock(conn, id)?;
-    let reviewer = may_review(principal, &row)?;
+    let reviewer = policy::review_evidence(principal, &row)?;
     items::check_version(Some(expected_version), row.version)?;
     if decision == Verification::Pending {
         return Err(Error::invalid("decision", "must be accepted or rejected"));

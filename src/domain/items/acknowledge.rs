@@ -6,9 +6,10 @@ use diesel::PgConnection;
 use uuid::Uuid;
 
 use super::apply::{self, Activity, Write};
-use super::{Scope, authorize, fields, lock};
+use super::{fields, lock};
 use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
+use crate::domain::policy::{self, Act};
 use crate::error::Result;
 
 /// Records that `principal` confirms the item is on track.
@@ -19,7 +20,7 @@ pub fn acknowledge(
     note: Option<String>,
 ) -> Result<()> {
     lock(conn, id)?;
-    authorize(conn, principal, id, Scope::Work)?;
+    policy::item(conn, principal, id, Act::WorkOnItem)?;
     let note = fields::reason("note", note)?;
     apply::record(
         conn,

@@ -16,12 +16,11 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::config::StallRules;
-use crate::db::enums::{OwnerKind, Role};
+use crate::db::enums::OwnerKind;
 use crate::db::models::Recommendation;
 use crate::db::schema::{
-    recommendation_owners as owner_rows, recommendations, reports, team_memberships, teams, users,
+    recommendation_owners as owner_rows, recommendations, reports, teams, users,
 };
-use crate::domain::auth::Principal;
 use crate::domain::stall::{self, Assessment, Facts};
 use crate::error::{Error, Result};
 
@@ -43,57 +42,6 @@ pub struct Item {
     pub assessment: Assessment,
     /// What the evidence on it shows, in words (see [`SQL_SOURCE_ASSESSMENT`]).
     pub source_assessment: String,
-}
-
-/// What a change needs the caller to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Editing the item's definition, owners or response: managers.
-    Manage,
-    /// Working on it (status, progress, evidence, comments): managers, or contributors who own
-    /// it directly or through a team.
-    Work,
-}
-
-/// Whether `user` owns `item` directly or through one of their teams.
-pub fn owns(conn: &mut PgConnection, user: Uuid, item: Uuid) -> Result<bool> {
-    let my_teams = team_memberships::table
-        .filter(team_memberships::user_id.eq(user))
-        .select(team_memberships::team_id);
-    Ok(diesel::select(diesel::dsl::exists(
-        owner_rows::table
-            .filter(owner_rows::recommendation_id.eq(item))
-            .filter(
-                owner_rows::user_id
-                    .eq(user)
-                    .or(owner_rows::team_id.nullable().eq_any(my_teams.nullable())),
-            ),
-    ))
-    .get_result(conn)?)
-}
-
-/// Refuses (403) unless `principal` may change `item` within `scope`. The one place the
-/// ownership rule lives.
-pub fn authorize(
-    conn: &mut PgConnection,
-    principal: &Principal,
-    item: Uuid,
-    scope: Scope,
-) -> Result<()> {
-    if principal.role.at_least(Role::Manager) {
-        return Ok(());
-    }
-    if scope == Scope::Work
-        && principal.role.at_least(Role::Contributor)
-        && let Some(user) = principal.user_id()
-        && owns(conn, user, item)?
-    {
-        return Ok(());
-    }
-    Err(Error::Forbidden(match scope {
-        Scope::Manage => "only managers may do this".into(),
-        Scope::Work => "only the item's owners (or their team) and managers may change it".into(),
-    }))
 }
 
 /// The id of the item with `key` (404 when none has it).

@@ -6,11 +6,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::apply::{self, Activity, Write};
-use super::{Scope, authorize, lock};
+use super::lock;
 use crate::db::enums::OwnerKind;
 use crate::db::schema::{recommendation_owners as owners, teams, users};
 use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
+use crate::domain::policy::{self, Act};
 use crate::error::{Error, Result};
 
 /// Who an owner is.
@@ -54,7 +55,7 @@ pub fn put_owner(
     kind: OwnerKind,
 ) -> Result<()> {
     lock(conn, id)?;
-    authorize(conn, principal, id, Scope::Manage)?;
+    policy::item(conn, principal, id, Act::ManageItem)?;
     assign(conn, id, who, kind, Author::from(principal), None)
 }
 
@@ -126,7 +127,7 @@ pub fn remove_owner(
     who: OwnerRef,
 ) -> Result<()> {
     lock(conn, id)?;
-    authorize(conn, principal, id, Scope::Manage)?;
+    policy::item(conn, principal, id, Act::ManageItem)?;
     // Removing someone who does not exist removes nothing: 404, like an owner who is not one.
     let described = who.describe(conn).map_err(|e| match e {
         Error::Invalid { .. } => Error::NotFound,

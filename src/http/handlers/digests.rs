@@ -7,19 +7,18 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::enums::{DigestFrequency, Role};
+use crate::db::enums::DigestFrequency;
 use crate::domain::digest::Audience;
 use crate::domain::digest::compose::Digest;
-use crate::domain::digest::deliveries::{
-    self, Renderer, RunView, Settings as DigestContext, Trigger,
-};
+use crate::domain::digest::deliveries::{self, RunView, Settings as DigestContext, Trigger};
+use crate::domain::digest::desk::TickSummary;
 use crate::domain::items::edit;
+use crate::domain::policy;
 use crate::domain::users;
 use crate::error::Error;
 use crate::http::auth::{Admin, Contributor, Manager, Viewer};
 use crate::http::problem::{Denied, Missing, Rejected};
 use crate::http::{AppState, Body, parsed};
-use crate::scheduler::TickSummary;
 
 /// A user's digest frequency.
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,11 +129,7 @@ pub async fn get_digest_preview(
 ) -> Result<HttpResponse, Error> {
     let me = user_of(&caller.0)?;
     let user = query.user.unwrap_or(me);
-    if user != me && !caller.0.role.at_least(Role::Admin) {
-        return Err(Error::Forbidden(
-            "managers may preview only their own digest".into(),
-        ));
-    }
+    policy::digests_of(&caller.0, user)?;
     let settings = state.settings.clone();
     let digest = db::run(&state.pool, move |conn| {
         let (_, effective) = users::digest_preference(conn, user)?;
@@ -157,7 +152,7 @@ pub async fn get_digest_preview(
     .await?;
     let rendered = digest
         .as_ref()
-        .map(|d| state.scheduler.renderer().render(d))
+        .map(|d| state.digests.render(d))
         .transpose()?;
     Ok(HttpResponse::Ok().json(PreviewResponse {
         text: rendered.as_ref().map(|r| r.text.clone()),
@@ -189,7 +184,7 @@ pub async fn create_digest_send(
     caller: Viewer,
 ) -> Result<HttpResponse, Error> {
     let me = user_of(&caller.0)?;
-    let sent = state.scheduler.send_on_request(me).await?;
+    let sent = state.digests.send_on_request(me).await?;
     Ok(HttpResponse::Ok().json(SendNowResponse { sent }))
 }
 
@@ -206,10 +201,8 @@ pub async fn list_digests(
     state: web::Data<AppState>,
     caller: Manager,
 ) -> Result<HttpResponse, Error> {
-    let only = if caller.0.role.at_least(Role::Admin) {
-        None
-    } else {
-        caller.0.user_id()
+    let Some(only) = policy::digest_runs_visible_to(&caller.0) else {
+        return Err(Error::Forbidden("API tokens receive no digests".into()));
     };
     let runs = db::run(&state.pool, move |conn| {
         deliveries::list_runs(conn, 50, only)
@@ -232,7 +225,7 @@ pub async fn create_digest_run(
     state: web::Data<AppState>,
     _caller: Admin,
 ) -> Result<HttpResponse, Error> {
-    let summary = state.scheduler.tick(Trigger::Manual).await?;
+    let summary = state.digests.tick(Trigger::Manual).await?;
     Ok(HttpResponse::Ok().json(summary))
 }
 

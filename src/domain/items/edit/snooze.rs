@@ -9,7 +9,8 @@ use crate::domain::dates;
 use crate::domain::history::{Author, Change};
 use crate::domain::items::apply::{self, Activity, Write};
 use crate::domain::items::fields;
-use crate::domain::items::{Scope, authorize, lock};
+use crate::domain::items::lock;
+use crate::domain::policy::{self, Act};
 use crate::error::{Error, Result};
 
 /// Leaves an item out of digests until `until`; `None` ends a snooze. It is bookkeeping, not
@@ -23,7 +24,7 @@ pub fn snooze(
     reason: Option<String>,
 ) -> Result<()> {
     let rec = lock(conn, id)?;
-    authorize(conn, principal, id, Scope::Manage)?;
+    policy::item(conn, principal, id, Act::ManageItem)?;
     let reason = fields::reason("reason", reason)?;
     let (write, event) = match until {
         Some(date) => {

@@ -10,7 +10,8 @@ use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
 use crate::domain::items::apply::{self, Activity, Write};
 use crate::domain::items::fields;
-use crate::domain::items::{Scope, authorize, check_version, lock};
+use crate::domain::items::{check_version, lock};
+use crate::domain::policy::{self, Act};
 use crate::domain::workflow::{Axis, Destination, ItemState};
 use crate::error::Result;
 
@@ -25,10 +26,10 @@ pub fn transition(
 ) -> Result<()> {
     let rec = lock(conn, id)?;
     let scope = match to {
-        Destination::Response(_) => Scope::Manage,
-        Destination::Status(_) => Scope::Work,
+        Destination::Response(_) => Act::ManageItem,
+        Destination::Status(_) => Act::WorkOnItem,
     };
-    authorize(conn, principal, id, scope)?;
+    policy::item(conn, principal, id, scope)?;
     check_version(expected_version, rec.version)?;
     let state = ItemState {
         response: rec.response,

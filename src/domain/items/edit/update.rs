@@ -10,7 +10,8 @@ use crate::domain::history::Author;
 use crate::domain::items::apply::{self, Activity};
 use crate::domain::items::draft::Draft;
 use crate::domain::items::fields::{Body, Progress, ProgressNote, Themes, Title};
-use crate::domain::items::{Scope, authorize, check_version, lock};
+use crate::domain::items::{check_version, lock};
+use crate::domain::policy::{self, Act};
 use crate::error::Result;
 
 /// Changes to an item's fields; `None` leaves a field alone, `Some(None)` clears it.
@@ -48,11 +49,11 @@ pub fn update(
 ) -> Result<()> {
     let rec = lock(conn, id)?;
     let scope = if changes.progress_only() {
-        Scope::Work
+        Act::WorkOnItem
     } else {
-        Scope::Manage
+        Act::ManageItem
     };
-    authorize(conn, principal, id, scope)?;
+    policy::item(conn, principal, id, scope)?;
     check_version(expected_version, rec.version)?;
     let mut draft = Draft::new(&rec);
     if let Some(title) = changes.title {
