@@ -15,6 +15,7 @@ pub mod limits;
 pub mod methods;
 pub mod openapi;
 pub mod problem;
+pub mod responses;
 pub mod text_guard;
 
 use std::net::TcpListener;

@@ -12,16 +12,14 @@ use diesel::sql_types::{Int8, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::compose::{AnchorLine, Context, Digest, LinkSigner, compose};
+use super::escalations::record_escalations;
+pub use super::runs::{DeliveryView, RunView, list_runs};
 use super::schedule::Schedules;
 use super::{Audience, Qualifying, last_person_activity, select};
 use crate::config::{DigestSettings, StallRules};
-use crate::db::enums::{DeliveryStatus, DigestFrequency};
+use crate::db::enums::DigestFrequency;
 use crate::db::schema::{digest_deliveries as deliveries, digest_runs as runs};
-use crate::domain::history::{Author, Change};
-use crate::domain::items::{
-    self,
-    apply::{self, Activity, Write},
-};
+use crate::domain::items;
 use crate::error::Result;
 
 /// Arbitrary but fixed: only one instance plans at a time.
@@ -49,11 +47,11 @@ pub struct Settings<'a> {
 }
 
 /// An escalation step reached by an item.
-struct Escalation {
-    item: Uuid,
-    stalled_since: DateTime<Utc>,
-    step: i32,
-    recipients: Vec<Uuid>,
+pub(super) struct Escalation {
+    pub item: Uuid,
+    pub stalled_since: DateTime<Utc>,
+    pub step: i32,
+    pub recipients: Vec<Uuid>,
 }
 
 /// Composes the digests of `audience` as they would be sent now, for `period` (e.g.
@@ -379,131 +377,4 @@ pub fn rehearse(
         Err(Outcome::Failed(e)) => Err(e),
         Ok(()) => Ok(Vec::new()),
     }
-}
-
-fn record_escalations(conn: &mut PgConnection, escalations: Vec<Escalation>) -> Result<usize> {
-    use crate::db::schema::escalations as table;
-    let mut recorded = 0;
-    for e in escalations {
-        let step = i16::try_from(e.step).unwrap_or(i16::MAX);
-        let inserted = diesel::insert_into(table::table)
-            .values((
-                table::recommendation_id.eq(e.item),
-                table::stalled_since.eq(e.stalled_since),
-                table::step.eq(step),
-                table::notified_user_ids.eq(&e.recipients),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        if inserted == 1 {
-            items::lock(conn, e.item)?;
-            let level = if e.step == 1 { "managers" } else { "admins" };
-            // Made by the system: recorded, and the version moves (a client's cached copy is
-            // stale), but the stall clock keeps running.
-            let event = Change::escalated(level, e.step, &e.recipients).reason(Some(format!(
-                "stalled since {}",
-                e.stalled_since.date_naive()
-            )));
-            apply::record(
-                conn,
-                e.item,
-                Author::SYSTEM,
-                Activity::Bookkeeping,
-                Write::default(),
-                vec![event],
-            )?;
-            recorded += 1;
-        }
-    }
-    Ok(recorded)
-}
-
-/// A run with its deliveries, for the history endpoint.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct RunView {
-    pub id: Uuid,
-    pub period: String,
-    pub trigger: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub deliveries: Vec<DeliveryView>,
-}
-
-/// One delivery's state.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, Queryable)]
-pub struct DeliveryView {
-    pub id: Uuid,
-    pub run_id: Uuid,
-    pub recipient_id: Uuid,
-    pub status: DeliveryStatus,
-    pub subject: String,
-    pub stalled_count: i32,
-    pub overdue_count: i32,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    pub next_attempt_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    /// Sent again after its first sender died between handing it to the SMTP server and
-    /// recording that: the recipient may have two copies.
-    pub possible_duplicate: bool,
-    /// Given up after `digest.max_attempts` failed attempts.
-    pub gave_up_at: Option<DateTime<Utc>>,
-}
-
-/// id, period, trigger, started, finished
-type RunHead = (Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
-
-/// The latest `limit` runs with their deliveries; only `recipient`'s when given.
-pub fn list_runs(
-    conn: &mut PgConnection,
-    limit: i64,
-    recipient: Option<Uuid>,
-) -> Result<Vec<RunView>> {
-    let heads: Vec<RunHead> = runs::table
-        .order(runs::started_at.desc())
-        .limit(limit)
-        .select((
-            runs::id,
-            runs::period,
-            runs::trigger,
-            runs::started_at,
-            runs::finished_at,
-        ))
-        .load(conn)?;
-    let ids: Vec<Uuid> = heads.iter().map(|h| h.0).collect();
-    let mut query = deliveries::table
-        .filter(deliveries::run_id.eq_any(&ids))
-        .into_boxed();
-    if let Some(user) = recipient {
-        query = query.filter(deliveries::recipient_id.eq(user));
-    }
-    let all: Vec<DeliveryView> = query
-        .order(deliveries::created_at.asc())
-        .select((
-            deliveries::id,
-            deliveries::run_id,
-            deliveries::recipient_id,
-            deliveries::status,
-            deliveries::subject,
-            deliveries::stalled_count,
-            deliveries::overdue_count,
-            deliveries::attempts,
-            deliveries::last_error,
-            deliveries::next_attempt_at,
-            deliveries::sent_at,
-            deliveries::possible_duplicate,
-            deliveries::gave_up_at,
-        ))
-        .load(conn)?;
-    Ok(heads
-        .into_iter()
-        .map(|(id, period, trigger, started_at, finished_at)| RunView {
-            deliveries: all.iter().filter(|d| d.run_id == id).cloned().collect(),
-            id,
-            period,
-            trigger,
-            started_at,
-            finished_at,
-        })
-        .collect())
 }

@@ -4,8 +4,10 @@
 pub mod compose;
 pub mod deliveries;
 pub mod desk;
+mod escalations;
 pub mod queue;
 pub mod reasons;
+mod runs;
 pub mod schedule;
 
 use chrono::{DateTime, NaiveDate, Utc};

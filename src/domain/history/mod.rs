@@ -8,6 +8,7 @@ mod chain;
 mod evidence_check;
 pub mod keys;
 mod kinds;
+mod legacy;
 mod reshape;
 mod verify;
 
@@ -23,10 +24,9 @@ use crate::domain::auth::{Actor, Principal};
 use crate::error::Result;
 use chain::Content;
 pub use kinds::{EventKind, Field};
+pub use legacy::{has_unkeyed_events, rekey_legacy, unsealed_legacy};
 pub use reshape::{ShownEvent, reshape_legacy};
-pub use verify::{
-    Problem, Verdict, has_unkeyed_events, rekey_legacy, unsealed_legacy, verify, verify_all,
-};
+pub use verify::{Problem, Verdict, verify, verify_all};
 
 /// The `prev_hash` of every chain's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

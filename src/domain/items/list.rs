@@ -12,6 +12,8 @@ use diesel::sql_types::{Bool, Date, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use super::count::Count;
+pub use super::export::{ExportRow, export};
 use super::{Item, assemble};
 use crate::config::StallRules;
 use crate::db::enums::{Priority, Response, Status};
@@ -137,43 +139,6 @@ impl Cursor {
     }
 }
 
-/// How a list's total is counted (`Prefer: count=...`), and, on the wire, how it was
-/// (`total_kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = TotalKind)]
-pub enum Count {
-    /// Every match counted, however many (`Prefer: count=exact`, or the page holds them all).
-    Exact,
-    /// The database planner's estimate: one cheap statement, close once statistics are
-    /// current. The default.
-    #[default]
-    Planned,
-    /// Not counted (`Prefer: count=none`).
-    None,
-}
-
-impl Count {
-    /// The preference's value as `Prefer` spells it; `None` for a value we do not know (which
-    /// RFC 7240 says to ignore).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.to_ascii_lowercase().as_str() {
-            "exact" => Some(Self::Exact),
-            "planned" => Some(Self::Planned),
-            "none" => Some(Self::None),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Exact => "exact",
-            Self::Planned => "planned",
-            Self::None => "none",
-        }
-    }
-}
-
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -188,12 +153,12 @@ pub struct Page {
 type Query<'a> = diesel::dsl::IntoBoxed<'a, recs::table, Pg>;
 
 /// The report key of the row, without joining reports into every count.
-const REPORT_KEY: &str =
+pub(super) const REPORT_KEY: &str =
     "(SELECT reports.key FROM reports WHERE reports.id = recommendations.report_id)";
 
 const DUE_KEY: &str = "coalesce(recommendations.due_date, DATE '9999-12-31')";
 
-fn filtered(filter: &Filter, rules: &StallRules) -> Query<'static> {
+pub(super) fn filtered(filter: &Filter, rules: &StallRules) -> Query<'static> {
     let mut query: Query<'static> = recs::table.into_boxed();
     if !filter.statuses.is_empty() {
         query = query.filter(recs::status.eq_any(filter.statuses.clone()));
@@ -301,7 +266,7 @@ fn after_cursor(query: Query<'static>, sort: Sort, cursor: Cursor) -> Result<Que
     })
 }
 
-fn ordered(query: Query<'static>, sort: Sort) -> Query<'static> {
+pub(super) fn ordered(query: Query<'static>, sort: Sort) -> Query<'static> {
     match (sort.key, sort.descending) {
         (SortKey::Ordinal, false) => query.order(recs::key.asc()),
         (SortKey::Ordinal, true) => query.order(recs::key.desc()),
@@ -404,72 +369,4 @@ pub fn list(
         total_kind,
         next_cursor,
     })
-}
-
-/// One item of an export: its row, report key, owners' names joined by `; `, and assessment.
-#[derive(Debug, Clone)]
-pub struct ExportRow {
-    pub rec: Recommendation,
-    pub report_key: String,
-    pub owners: String,
-    /// Its targets, `text (due YYYY-MM-DD)`, joined by `; `.
-    pub targets: String,
-    pub assessment: stall::Assessment,
-}
-
-const OWNER_NAMES: &str = "(SELECT coalesce(string_agg(coalesce(u.display_name, t.name), '; ' \
-     ORDER BY o.kind, coalesce(u.display_name, t.name)), '') \
-     FROM recommendation_owners o LEFT JOIN users u ON u.id = o.user_id \
-     LEFT JOIN teams t ON t.id = o.team_id WHERE o.recommendation_id = recommendations.id)";
-
-const TARGET_TEXTS: &str = "(SELECT coalesce(string_agg(t.text \
-     || coalesce(' (due ' || t.due_date::text || ')', ''), '; ' ORDER BY t.ordinal), '') \
-     FROM targets t WHERE t.recommendation_id = recommendations.id)";
-
-/// Every item matching `filter`, in `sort` order, handed to `each` as PostgreSQL sends it: one
-/// statement whatever the size, and never more than one row in memory. Stops early when
-/// `each` answers `false` (the client went away).
-pub fn export(
-    conn: &mut PgConnection,
-    filter: &Filter,
-    sort: Sort,
-    rules: &StallRules,
-    mut each: impl FnMut(ExportRow) -> bool,
-) -> Result<()> {
-    let now = Utc::now();
-    let rows = ordered(filtered(filter, rules), sort)
-        .select((
-            Recommendation::as_select(),
-            sql::<Text>(REPORT_KEY),
-            sql::<Text>(OWNER_NAMES),
-            sql::<Text>(TARGET_TEXTS),
-        ))
-        .load_iter::<(Recommendation, String, String, String), diesel::pg::PgRowByRowLoadingMode>(
-            conn,
-        )?;
-    for row in rows {
-        let (rec, report_key, owners, targets) = row?;
-        let assessment = stall::assess(
-            rules,
-            stall::Facts {
-                response: rec.response,
-                status: rec.status,
-                last_activity_at: rec.last_activity_at,
-                due_date: rec.due_date,
-                snoozed_until: rec.snoozed_until,
-            },
-            now,
-        );
-        let more = each(ExportRow {
-            rec,
-            report_key,
-            owners,
-            targets,
-            assessment,
-        });
-        if !more {
-            break;
-        }
-    }
-    Ok(())
 }

@@ -3,8 +3,10 @@
 
 pub mod acknowledge;
 pub mod apply;
+mod count;
 pub mod draft;
 pub mod edit;
+mod export;
 pub mod fields;
 pub mod list;
 pub mod owners;
