@@ -316,15 +316,15 @@ pub async fn report(
     let key = key.into_inner();
     let filters = filters.into_inner();
     let query = filters.to_list_query(&key);
-    let filter = crate::http::handlers::items::filter_of(&query)?;
-    let named = crate::http::handlers::items::named_of(&query);
+    let filter = crate::http::handlers::lists::filter_of(&query)?;
+    let named = crate::http::handlers::lists::named_of(&query);
     let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
     let rules = state.settings.stall;
     let me = signed.0.user;
     let cursor = query.cursor.clone();
     let (report, page) = db::run(&state.pool, move |conn| {
         let report = reports::by_key(conn, &key)?;
-        let filter = crate::http::handlers::items::resolved(conn, filter, &named, None, Some(me))?;
+        let filter = crate::http::handlers::lists::resolved(conn, filter, &named, None, Some(me))?;
         let page = list::list(
             conn,
             &filter,

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod integrity;
 pub mod items;
+pub mod records;
 pub mod reports;
 pub mod targets;
 pub mod teams;

@@ -7,6 +7,7 @@ pub mod health;
 pub mod history;
 pub mod import;
 pub mod items;
+pub mod lists;
 pub mod owners;
 pub mod reports;
 pub mod stats;
@@ -53,10 +54,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(reports::put_report_manager)
                 .service(reports::delete_report_manager)
                 .service(import::create_import)
-                .service(items::export_report_recommendations)
-                .service(items::list_report_recommendations)
-                .service(items::export_recommendations)
-                .service(items::list_recommendations)
+                .service(lists::export_report_recommendations)
+                .service(lists::list_report_recommendations)
+                .service(lists::export_recommendations)
+                .service(lists::list_recommendations)
                 .service(items::create_recommendation)
                 .service(items::get_recommendation)
                 .service(items::update_recommendation)

@@ -1,0 +1,294 @@
+//! Lists of recommendations: filters from the query, pages with cursors and counts, and the
+//! CSV exports.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::enums::{Response, Status};
+use crate::domain::dates;
+use crate::domain::items::list::{self, Filter, Sort};
+use crate::domain::lookup::Named;
+use crate::domain::reports;
+use crate::error::{Error, Result};
+use crate::http::auth::Viewer;
+use crate::http::dto::items::{ListQuery, PreferCount, RecommendationPage, RecommendationResponse};
+use crate::http::problem::{Denied, Missing, Rejected};
+use crate::http::{AppState, export};
+
+fn csv<T: serde::de::DeserializeOwned>(field: &str, raw: Option<&str>) -> Result<Vec<T>> {
+    raw.map(|list| {
+        list.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(
+                    |_| Error::invalid(field, format!("`{}` is not a valid value", s.trim())),
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+pub(crate) fn filter_of(query: &ListQuery) -> Result<Filter> {
+    Ok(Filter {
+        statuses: csv::<Status>("status", query.status.as_deref())?,
+        responses: csv::<Response>("response", query.response.as_deref())?,
+        // Named by key, email or name: resolved on the request's connection (`named_of`).
+        report_id: None,
+        owner: None,
+        team: None,
+        theme: query.theme.clone(),
+        priority: query.priority,
+        due_before: dates::optional("due_before", query.due_before)?,
+        due_after: dates::optional("due_after", query.due_after)?,
+        stalled: query.stalled,
+        overdue: query.overdue,
+        q: query.q.clone(),
+    })
+}
+
+pub(crate) fn named_of(query: &ListQuery) -> Named {
+    Named {
+        report: query.report.clone(),
+        owner: query.owner.clone(),
+        team: query.team.clone(),
+    }
+}
+
+/// `filter` with the reports, people and teams `named` filled in as ids; `report` (from the
+/// path) wins over a report named in the query.
+pub(crate) fn resolved(
+    conn: &mut diesel::PgConnection,
+    mut filter: Filter,
+    named: &Named,
+    report: Option<Uuid>,
+    caller: Option<Uuid>,
+) -> Result<Filter> {
+    let ids = named.resolve(conn, caller)?;
+    filter.report_id = report.or(ids.report);
+    filter.owner = ids.owner;
+    filter.team = ids.team;
+    if let Some(report) = report {
+        reports::get(conn, report)?;
+    }
+    Ok(filter)
+}
+
+/// The `count` preference of RFC 7240's `Prefer` (`Prefer: count=exact`, possibly among other
+/// preferences); the default when absent or not one we know, as the RFC says to ignore those.
+fn preferred_count(req: &HttpRequest) -> list::Count {
+    req.headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|preference| {
+            let (name, value) = preference.split(';').next()?.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("count")
+                .then(|| list::Count::parse(value.trim().trim_matches('"')))
+                .flatten()
+        })
+        .next()
+        .unwrap_or_default()
+}
+
+/// The URL of the next page: this request's, with the cursor replaced.
+fn next_link(state: &AppState, req: &HttpRequest, cursor: &str) -> String {
+    let kept: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("cursor="))
+        .collect();
+    let mut query = kept.join("&");
+    if !query.is_empty() {
+        query.push('&');
+    }
+    format!(
+        "<{}{}?{query}cursor={cursor}>; rel=\"next\"",
+        state.settings.server.base_url,
+        req.path()
+    )
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: ListQuery,
+    report: Option<Uuid>,
+    caller: Option<Uuid>,
+) -> Result<HttpResponse> {
+    let filter = filter_of(&query)?;
+    let named = named_of(&query);
+    let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
+    let limit = query.limit.unwrap_or(list::DEFAULT_LIMIT);
+    list::check_limit(limit)?;
+    if export::wants_csv(&req) {
+        let filter = db::run(&state.pool, move |conn| {
+            resolved(conn, filter, &named, report, caller)
+        })
+        .await?;
+        let rules = state.settings.stall;
+        return export::csv_response(
+            state.pool.clone(),
+            filter,
+            sort,
+            rules,
+            "recommendations.csv",
+        )
+        .await;
+    }
+    let cursor = query.cursor.clone();
+    let rules = state.settings.stall;
+    let count = preferred_count(&req);
+    let page = db::run(&state.pool, move |conn| {
+        let filter = resolved(conn, filter, &named, report, caller)?;
+        list::list(conn, &filter, sort, limit, cursor.as_deref(), count, &rules)
+    })
+    .await?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("Preference-Applied", format!("count={}", count.as_str())));
+    // The same URL answers CSV by Accept, and counts by Prefer.
+    response.insert_header((actix_web::http::header::VARY, "Accept, Prefer"));
+    if let Some(total) = page.total {
+        response.insert_header(("X-Total-Count", total.to_string()));
+        response.insert_header(("X-Total-Count-Kind", page.total_kind.as_str()));
+    }
+    if let Some(next) = &page.next_cursor {
+        response.insert_header(("Link", next_link(&state, &req, next)));
+    }
+    Ok(response.json(RecommendationPage {
+        items: page
+            .items
+            .into_iter()
+            .map(RecommendationResponse::from)
+            .collect(),
+        total: page.total,
+        total_kind: page.total_kind,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// List recommendations with filters, sorting and cursor pagination.
+///
+/// With `Accept: text/csv` the whole list (every page; `limit` and `cursor` are ignored) comes
+/// as CSV, streamed, like `GET /recommendations.csv`. Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(ListQuery, PreferCount),
+    responses(
+        (status = 200, description = "A page of items. \
+         As `text/csv`: every matching item, one row each, with a header row",
+         headers(
+             ("X-Total-Count" = i64, description = "`total`, when counted"),
+             ("X-Total-Count-Kind" = String, description = "`exact` or `planned`, as `total_kind`"),
+             ("Preference-Applied" = String, description = "The count applied, e.g. `count=planned`"),
+             ("Link" = String, description = "`<next page URL>; rel=\"next\"` unless this is the last page"),
+         ),
+         content(
+            (RecommendationPage = "application/json"),
+            (String = "text/csv; charset=utf-8; header=present", example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Building up the B&R international community and forging international governance mechanism,...\r\n"),
+         )),
+        Denied, Rejected,
+    )
+)]
+#[get("/recommendations")]
+pub async fn list_recommendations(
+    state: web::Data<AppState>,
+    caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(state, req, query.into_inner(), None, caller.0.user_id()).await
+}
+
+/// Every recommendation matching the filters as CSV (RFC 4180, UTF-8 with a byte-order mark,
+/// a header row), streamed. Same filters and sort as `/recommendations`; no paging.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One row per item", content_type = "text/csv; charset=utf-8; header=present", body = String,
+         example = "key,report,ordinal,title,...\r\nccg-2017/01,ccg-2017,1,Building up the B&R international community and forging international governance mechanism,...\r\n"),
+        Denied, Rejected,
+    )
+)]
+#[get("/recommendations.csv")]
+pub async fn export_recommendations(
+    state: web::Data<AppState>,
+    caller: Viewer,
+    req: HttpRequest,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(state, req, query.into_inner(), None, caller.0.user_id()).await
+}
+
+/// The recommendations of one report as CSV, like `/recommendations.csv`.
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Report id"), ListQuery),
+    responses(
+        (status = 200, description = "One row per item", content_type = "text/csv; charset=utf-8; header=present", body = String),
+        Denied, Rejected, Missing,
+    )
+)]
+#[get("/reports/{id}/recommendations.csv")]
+pub async fn export_report_recommendations(
+    state: web::Data<AppState>,
+    caller: Viewer,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(
+        state,
+        req,
+        query.into_inner(),
+        Some(id.into_inner()),
+        caller.0.user_id(),
+    )
+    .await
+}
+
+/// List the recommendations of one report (same filters as `/recommendations`).
+///
+/// Required role: viewer.
+#[utoipa::path(
+    tag = "recommendations",
+    security(("bearer" = ["viewer"])),
+    params(("id" = Uuid, Path, description = "Report id"), ListQuery, PreferCount),
+    responses(
+        (status = 200, description = "A page of items", body = RecommendationPage,
+         headers(
+             ("X-Total-Count" = i64, description = "`total`, when counted"),
+             ("X-Total-Count-Kind" = String, description = "`exact` or `planned`, as `total_kind`"),
+             ("Preference-Applied" = String, description = "The count applied, e.g. `count=planned`"),
+             ("Link" = String, description = "`<next page URL>; rel=\"next\"` unless this is the last page"),
+         ),),
+        Denied, Rejected, Missing,
+    )
+)]
+#[get("/reports/{id}/recommendations")]
+pub async fn list_report_recommendations(
+    state: web::Data<AppState>,
+    caller: Viewer,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse> {
+    page(
+        state,
+        req,
+        query.into_inner(),
+        Some(id.into_inner()),
+        caller.0.user_id(),
+    )
+    .await
+}
