@@ -8,7 +8,7 @@ use crate::db::schema::{comments, recommendations};
 use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
 use crate::domain::items;
-use crate::domain::items::apply::{self, Activity, Write};
+use crate::domain::items::apply;
 use crate::domain::policy::{self, Act};
 use crate::error::{Error, Result};
 
@@ -34,13 +34,11 @@ pub fn add(
         ))
         .returning(Comment::as_returning())
         .get_result(conn)?;
-    apply::record(
+    apply::record_event(
         conn,
         item,
         Author::from(principal),
-        Activity::Work,
-        Write::default(),
-        vec![Change::comment_added(comment.id, body)],
+        Change::comment_added(comment.id, body),
     )?;
     Ok(comment)
 }

@@ -18,6 +18,18 @@ pub struct Point {
     pub children: Vec<Point>,
 }
 
+impl Point {
+    /// A point without sub-points (yet).
+    fn leaf(ordinal: i32, title: String, body: String) -> Self {
+        Self {
+            ordinal,
+            title,
+            body,
+            children: Vec::new(),
+        }
+    }
+}
+
 const ORDINALS: [&str; 12] = [
     "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth",
     "Eleventh", "Twelfth",
@@ -159,12 +171,7 @@ pub fn extract(text: &str) -> Vec<Point> {
         {
             for line in para.lines() {
                 if let Kind::Bullet(title) = classify(line) {
-                    points.push(Point {
-                        ordinal: next_top,
-                        title,
-                        body: String::new(),
-                        children: Vec::new(),
-                    });
+                    points.push(Point::leaf(next_top, title, String::new()));
                     next_top += 1;
                 }
             }
@@ -179,52 +186,29 @@ pub fn extract(text: &str) -> Vec<Point> {
                 } else {
                     (title_of(&rest), para.clone())
                 };
-                points.push(Point {
-                    ordinal: n,
-                    title,
-                    body,
-                    children: Vec::new(),
-                });
+                points.push(Point::leaf(n, title, body));
                 next_top = n + 1;
                 open = true;
             }
             Kind::Bullet(title) => {
-                points.push(Point {
-                    ordinal: next_top,
-                    title,
-                    body: String::new(),
-                    children: Vec::new(),
-                });
+                points.push(Point::leaf(next_top, title, String::new()));
                 next_top += 1;
                 open = false;
             }
             Kind::Top(title) => {
-                points.push(Point {
-                    ordinal: next_top,
-                    title,
-                    body: para.clone(),
-                    children: Vec::new(),
-                });
+                points.push(Point::leaf(next_top, title, para.clone()));
                 next_top += 1;
                 open = true;
             }
             Kind::Sub(title) => match points.last_mut() {
                 Some(parent) if open || !parent.children.is_empty() => {
                     let ordinal = i32::try_from(parent.children.len() + 1).unwrap_or(i32::MAX);
-                    parent.children.push(Point {
-                        ordinal,
-                        title,
-                        body: para.clone(),
-                        children: Vec::new(),
-                    });
+                    parent
+                        .children
+                        .push(Point::leaf(ordinal, title, para.clone()));
                 }
                 _ => {
-                    points.push(Point {
-                        ordinal: next_top,
-                        title,
-                        body: para.clone(),
-                        children: Vec::new(),
-                    });
+                    points.push(Point::leaf(next_top, title, para.clone()));
                     next_top += 1;
                 }
             },

@@ -40,6 +40,19 @@ pub struct Facts {
     pub snoozed_until: Option<NaiveDate>,
 }
 
+impl Facts {
+    /// What the rule reads of an item's row: the one place a row becomes the rule's input.
+    pub fn of(rec: &crate::db::models::Recommendation) -> Self {
+        Self {
+            response: rec.response,
+            status: rec.status,
+            last_activity_at: rec.last_activity_at,
+            due_date: rec.due_date,
+            snoozed_until: rec.snoozed_until,
+        }
+    }
+}
+
 /// Assesses one item at `now`.
 pub fn assess(rules: &StallRules, facts: Facts, now: DateTime<Utc>) -> Assessment {
     let (rule, threshold_days) = rule(rules, facts.response, facts.status);

@@ -13,7 +13,7 @@ use crate::domain::auth::Principal;
 use crate::domain::dates;
 use crate::domain::history::{Author, Change};
 use crate::domain::items;
-use crate::domain::items::apply::{self, Activity, Write};
+use crate::domain::items::apply;
 use crate::domain::policy::{self, Act};
 use crate::error::{Error, Result};
 
@@ -113,14 +113,7 @@ pub fn add(
         ))
         .returning(Target::as_returning())
         .get_result(conn)?;
-    apply::record(
-        conn,
-        item,
-        author,
-        Activity::Work,
-        Write::default(),
-        vec![Change::target_added(snapshot(&row))],
-    )?;
+    apply::record_event(conn, item, author, Change::target_added(snapshot(&row)))?;
     Ok(row)
 }
 
@@ -149,16 +142,12 @@ pub fn redefine(conn: &mut PgConnection, target: &Target, input: TargetInput) ->
         ))
         .returning(Target::as_returning())
         .get_result(conn)?;
-    apply::record(
+    apply::record_event(
         conn,
         target.recommendation_id,
         Author::SYSTEM,
-        Activity::Work,
-        Write::default(),
-        vec![
-            Change::target_changed(snapshot(target), snapshot(&row))
-                .reason(Some("seed file changed".into())),
-        ],
+        Change::target_changed(snapshot(target), snapshot(&row))
+            .reason(Some("seed file changed".into())),
     )
 }
 
@@ -193,13 +182,11 @@ pub fn report_progress(
         ))
         .returning(Target::as_returning())
         .get_result(conn)?;
-    apply::record(
+    apply::record_event(
         conn,
         item,
         Author::from(principal),
-        Activity::Work,
-        Write::default(),
-        vec![Change::target_progress(id, before.progress, progress)],
+        Change::target_progress(id, before.progress, progress),
     )?;
     Ok(row)
 }

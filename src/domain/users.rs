@@ -16,9 +16,15 @@ use crate::error::{Error, Result};
 pub struct Email(String);
 
 impl Email {
+    /// How addresses are compared and stored: trimmed and lowercased. Signing in looks an
+    /// address up this way without refusing a malformed one (it simply matches nobody).
+    pub fn normalised(raw: &str) -> String {
+        raw.trim().to_lowercase()
+    }
+
     /// Accepts `local@domain.tld` shapes of at most 254 characters, without spaces.
     pub fn parse(raw: &str) -> Result<Self> {
-        let email = raw.trim().to_lowercase();
+        let email = Self::normalised(raw);
         let bad = || Error::invalid("email", "must be an address like name@example.org");
         if email.len() > 254 || email.chars().any(char::is_whitespace) {
             return Err(bad());
@@ -230,6 +236,11 @@ pub fn effective_frequency(chosen: Option<DigestFrequency>, role: Role) -> Diges
     })
 }
 
+/// [`effective_frequency`] in SQL, over a row of `users` (unqualified columns), for the
+/// statements that choose digest recipients; a test keeps the two in agreement.
+pub const SQL_EFFECTIVE_FREQUENCY: &str = "coalesce(digest_frequency::text, \
+     CASE WHEN role IN ('admin', 'manager') THEN 'weekly' ELSE 'off' END)";
+
 /// Sets (or with `None`, resets to the role's default) a user's digest frequency.
 pub fn set_digest_preference(
     conn: &mut PgConnection,
@@ -278,5 +289,30 @@ mod tests {
         assert!(display_name("  ").is_err());
         assert!(display_name(&"x".repeat(201)).is_err());
         assert_eq!(display_name(" Ada ").expect("valid"), "Ada");
+    }
+
+    #[test]
+    fn the_sql_default_frequency_is_the_rust_one() {
+        // The roles the SQL sends weekly digests by default, and its fallback.
+        let sql = SQL_EFFECTIVE_FREQUENCY;
+        let listed = sql
+            .split("role IN (")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or_default();
+        for role in [Role::Admin, Role::Manager, Role::Contributor, Role::Viewer] {
+            let weekly_in_sql = listed.contains(&format!("'{}'", role.as_str()));
+            let weekly_in_rust = effective_frequency(None, role) == DigestFrequency::Weekly;
+            assert_eq!(weekly_in_sql, weekly_in_rust, "{role:?}");
+        }
+        assert!(sql.contains("THEN 'weekly' ELSE 'off' END"));
+        assert_eq!(
+            effective_frequency(None, Role::Viewer),
+            DigestFrequency::Off
+        );
+        assert_eq!(
+            effective_frequency(Some(DigestFrequency::Daily), Role::Viewer),
+            DigestFrequency::Daily
+        );
     }
 }

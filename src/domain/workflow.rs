@@ -254,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn every_status_pair_is_allowed_exactly_when_listed() {
+    fn every_status_pair_is_allowed_exactly_as_the_readme_table_says() {
         use Status::*;
         let all = [
             NotStarted,
@@ -265,14 +265,43 @@ mod tests {
             NotImplemented,
             Superseded,
         ];
-        for from in all {
-            for to in all {
+        // Rows: from; columns: to, in the order of `all`. Accepted response, verified evidence,
+        // a reason given: only the workflow's own edges decide.
+        let allowed: [[u8; 7]; 7] = [
+            // NS IP PI IM BL NI SU
+            [0, 1, 0, 0, 0, 1, 1], // not_started
+            [0, 0, 1, 1, 1, 1, 1], // in_progress
+            [0, 1, 0, 1, 0, 1, 1], // partially_implemented
+            [0, 0, 0, 0, 0, 0, 0], // implemented
+            [0, 1, 0, 0, 0, 1, 1], // blocked
+            [0, 0, 0, 0, 0, 0, 0], // not_implemented
+            [0, 0, 0, 0, 0, 0, 0], // superseded
+        ];
+        for (i, from) in all.into_iter().enumerate() {
+            for (j, to) in all.into_iter().enumerate() {
                 let result = check_status(state(Response::Accepted, from, true), to, Some("why"));
-                assert_eq!(
-                    result.is_ok(),
-                    status_targets(from).contains(&to),
-                    "{from:?} -> {to:?}"
-                );
+                assert_eq!(result.is_ok(), allowed[i][j] == 1, "{from:?} -> {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_response_pair_is_allowed_exactly_as_the_readme_table_says() {
+        use Response::*;
+        let all = [Pending, Accepted, AcceptedInPrinciple, Noted, Rejected];
+        let allowed: [[u8; 5]; 5] = [
+            // PE AC AP NO RE
+            [0, 1, 1, 1, 1], // pending
+            [0, 0, 0, 0, 0], // accepted
+            [0, 0, 0, 0, 0], // accepted_in_principle
+            [0, 0, 0, 0, 0], // noted
+            [0, 0, 0, 0, 0], // rejected
+        ];
+        for (i, from) in all.into_iter().enumerate() {
+            for (j, to) in all.into_iter().enumerate() {
+                let result =
+                    check_response(state(from, Status::NotStarted, false), to, Some("why"));
+                assert_eq!(result.is_ok(), allowed[i][j] == 1, "{from:?} -> {to:?}");
             }
         }
     }

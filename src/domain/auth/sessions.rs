@@ -82,8 +82,7 @@ pub async fn check_password(
     password: String,
     client: String,
 ) -> Result<User> {
-    // Emails are stored lowercased (see `users::Email`).
-    let email = email.trim().to_lowercase();
+    let email = crate::domain::users::Email::normalised(&email);
     let account_key = format!("login:account:{email}");
     let client_key = format!("login:client:{client}");
     let admission = gate.admit()?;

@@ -100,6 +100,7 @@ pub fn select(
     let lapsed = stall::SQL_LAPSED;
     let overdue_target = stall::sql_overdue_target();
     let late = stall::sql_target_late();
+    let frequency_sql = crate::domain::users::SQL_EFFECTIVE_FREQUENCY;
     let (audience_sql, frequency, user) = match audience {
         Audience::Frequency(f) => ("effective = $3", crate::db::enums::wire_name(f), None),
         Audience::User(id) => ("u.id = $4", String::new(), Some(id)),
@@ -151,8 +152,7 @@ pub fn select(
         ),
         recipient AS (
             SELECT u.id, u.email, u.display_name, u.role,
-                   coalesce(u.digest_frequency::text,
-                            CASE WHEN u.role IN ('admin', 'manager') THEN 'weekly' ELSE 'off' END) AS effective
+                   {frequency_sql} AS effective
             FROM users u WHERE u.active
         )
         SELECT DISTINCT ON (u.id, i.id)
@@ -186,10 +186,10 @@ fn has_recipients(conn: &mut PgConnection, frequency: DigestFrequency) -> Result
         #[diesel(sql_type = Bool)]
         found: bool,
     }
-    let found: Found = diesel::sql_query(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE active AND coalesce(digest_frequency::text, \
-         CASE WHEN role IN ('admin', 'manager') THEN 'weekly' ELSE 'off' END) = $1) AS found",
-    )
+    let found: Found = diesel::sql_query(&format!(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE active AND {} = $1) AS found",
+        crate::domain::users::SQL_EFFECTIVE_FREQUENCY
+    ))
     .bind::<Text, _>(crate::db::enums::wire_name(frequency))
     .get_result(conn)?;
     Ok(found.found)

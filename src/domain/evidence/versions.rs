@@ -28,6 +28,36 @@ fn snapshot(e: &Evidence) -> Value {
     })
 }
 
+/// What a version says, as the columns that hold it: written the same way by a first version
+/// and a later one (a `None` clears its column).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = evidence, treat_none_as_null = true)]
+struct Content<'a> {
+    kind: crate::db::enums::EvidenceKind,
+    title: &'a str,
+    url: Option<&'a str>,
+    excerpt: &'a str,
+    source: &'a str,
+    observed_on: Option<chrono::NaiveDate>,
+    rationale: &'a str,
+    relevance: crate::db::enums::Relevance,
+}
+
+impl<'a> Content<'a> {
+    fn of(input: &'a EvidenceInput) -> Self {
+        Self {
+            kind: input.kind,
+            title: input.title.trim(),
+            url: input.url.as_deref(),
+            excerpt: &input.excerpt,
+            source: &input.source,
+            observed_on: input.observed_on,
+            rationale: &input.rationale,
+            relevance: input.relevance,
+        }
+    }
+}
+
 /// Where seeded evidence comes from: its stable key in the seed and where its excerpt is.
 pub struct Seeded {
     pub key: String,
@@ -69,16 +99,9 @@ pub fn insert(
         .values((
             evidence::id.eq(Uuid::new_v4()),
             evidence::recommendation_id.eq(item),
-            evidence::kind.eq(input.kind),
-            evidence::title.eq(input.title.trim()),
-            evidence::url.eq(&input.url),
-            evidence::excerpt.eq(&input.excerpt),
-            evidence::source.eq(&input.source),
-            evidence::observed_on.eq(input.observed_on),
-            evidence::rationale.eq(&input.rationale),
+            Content::of(&input),
             evidence::submitted_by.eq(submitter),
             evidence::editors.eq(submitter.into_iter().collect::<Vec<_>>()),
-            evidence::relevance.eq(input.relevance),
             evidence::seed_key.eq(seed_key),
             evidence::provenance.eq(provenance),
         ))
@@ -130,14 +153,7 @@ pub fn replace(
     }
     let updated: Evidence = diesel::update(evidence::table.find(row.id))
         .set((
-            evidence::kind.eq(input.kind),
-            evidence::title.eq(input.title.trim()),
-            evidence::url.eq(&input.url),
-            evidence::excerpt.eq(&input.excerpt),
-            evidence::source.eq(&input.source),
-            evidence::observed_on.eq(input.observed_on),
-            evidence::rationale.eq(&input.rationale),
-            evidence::relevance.eq(input.relevance),
+            Content::of(&input),
             evidence::version.eq(evidence::version + 1),
             evidence::editors.eq(&editors),
             evidence::verification.eq(Verification::Pending),

@@ -5,7 +5,7 @@
 use diesel::PgConnection;
 use uuid::Uuid;
 
-use super::apply::{self, Activity, Write};
+use super::apply;
 use super::{fields, lock};
 use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
@@ -22,12 +22,10 @@ pub fn acknowledge(
     lock(conn, id)?;
     policy::item(conn, principal, id, Act::WorkOnItem)?;
     let note = fields::reason("note", note)?;
-    apply::record(
+    apply::record_event(
         conn,
         id,
         Author::from(principal),
-        Activity::Work,
-        Write::default(),
-        vec![Change::acknowledged().reason(note)],
+        Change::acknowledged().reason(note),
     )
 }

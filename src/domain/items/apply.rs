@@ -77,3 +77,21 @@ pub fn record(
         .execute(conn)?;
     history::append(conn, id, author, events)
 }
+
+/// Records `event`, a change to something of the item's own (an owner, a comment, a target, a
+/// piece of evidence) rather than its columns, as work by `author`.
+pub fn record_event(
+    conn: &mut PgConnection,
+    id: Uuid,
+    author: Author,
+    event: Change,
+) -> Result<()> {
+    record(
+        conn,
+        id,
+        author,
+        Activity::Work,
+        Write::default(),
+        vec![event],
+    )
+}

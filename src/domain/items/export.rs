@@ -54,17 +54,7 @@ pub fn export(
         )?;
     for row in rows {
         let (rec, report_key, owners, targets) = row?;
-        let assessment = stall::assess(
-            rules,
-            stall::Facts {
-                response: rec.response,
-                status: rec.status,
-                last_activity_at: rec.last_activity_at,
-                due_date: rec.due_date,
-                snoozed_until: rec.snoozed_until,
-            },
-            now,
-        );
+        let assessment = stall::assess(rules, stall::Facts::of(&rec), now);
         let more = each(ExportRow {
             rec,
             report_key,

@@ -154,17 +154,7 @@ pub fn assemble(
     Ok(rows
         .into_iter()
         .map(|(rec, report_key, source_assessment)| {
-            let assessment = stall::assess(
-                rules,
-                Facts {
-                    response: rec.response,
-                    status: rec.status,
-                    last_activity_at: rec.last_activity_at,
-                    due_date: rec.due_date,
-                    snoozed_until: rec.snoozed_until,
-                },
-                now,
-            );
+            let assessment = stall::assess(rules, Facts::of(&rec), now);
             Item {
                 owners: owners.remove(&rec.id).unwrap_or_default(),
                 rec,

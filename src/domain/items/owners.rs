@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::apply::{self, Activity, Write};
+use super::apply;
 use super::lock;
 use crate::db::enums::OwnerKind;
 use crate::db::schema::{recommendation_owners as owners, teams, users};
@@ -109,14 +109,7 @@ pub fn assign(
             Change::owner_added(described, json!(kind))
         }
     };
-    apply::record(
-        conn,
-        id,
-        author,
-        Activity::Work,
-        Write::default(),
-        vec![change.reason(reason)],
-    )
+    apply::record_event(conn, id, author, change.reason(reason))
 }
 
 /// Removes `who` from the owners of `id`; 404 when they were not one.
@@ -150,12 +143,10 @@ pub fn remove_owner(
     if removed == 0 {
         return Err(Error::NotFound);
     }
-    apply::record(
+    apply::record_event(
         conn,
         id,
         Author::from(principal),
-        Activity::Work,
-        Write::default(),
-        vec![Change::owner_removed(described)],
+        Change::owner_removed(described),
     )
 }

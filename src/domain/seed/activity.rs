@@ -57,7 +57,7 @@ pub struct DemoStep {
 
 fn person(conn: &mut PgConnection, email: &str) -> Result<Principal> {
     let (id, role) = users::table
-        .filter(users::email.eq(email.to_lowercase()))
+        .filter(users::email.eq(crate::domain::users::Email::normalised(email)))
         .filter(users::is_demo.eq(true))
         .select((users::id, users::role))
         .first(conn)

@@ -131,7 +131,7 @@ pub fn load(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> 
         };
         for member in &team.members {
             let user: Uuid = users::table
-                .filter(users::email.eq(member.email.to_lowercase()))
+                .filter(users::email.eq(user_rules::Email::parse(&member.email)?.as_str()))
                 .select(users::id)
                 .first(conn)?;
             team_rules::put_member(conn, id, user, member.role)?;
