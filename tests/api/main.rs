@@ -23,6 +23,7 @@ mod roles;
 mod routes;
 mod schema;
 mod seeds;
+mod stall;
 mod stats;
 mod tamper;
 mod targets;

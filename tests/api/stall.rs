@@ -1,0 +1,137 @@
+//! The stall rule, on real rows: what an item says about itself (the rule in Rust) and what the
+//! list's `stalled` filter finds (the rule in SQL) must both match a table written out here,
+//! across every state, either side of its threshold, and snoozed or not.
+
+use std::collections::HashSet;
+
+use actix_web::http::StatusCode;
+use recotrack::db::enums::Role;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// How an item's snooze stands.
+#[derive(Debug, Clone, Copy)]
+enum Snooze {
+    Awake,
+    UntilTomorrow,
+    UntilToday,
+    EndedYesterday,
+}
+
+impl Snooze {
+    fn sql(self) -> &'static str {
+        match self {
+            Snooze::Awake => "NULL",
+            Snooze::UntilTomorrow => "current_date + 1",
+            Snooze::UntilToday => "current_date",
+            Snooze::EndedYesterday => "current_date - 1",
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_rust_and_sql_stall_rules_agree_with_the_table_on_real_rows() {
+    use Snooze::*;
+    // Thresholds (config/default.toml): pending 30, accepted 30, in_progress 45, blocked 14,
+    // partially_implemented 60 days; closed items never stall.
+    let table: [(&str, &str, i64, Snooze, bool); 29] = [
+        ("pending", "not_started", 29, Awake, false),
+        ("pending", "not_started", 31, Awake, true),
+        ("pending", "not_started", 31, UntilTomorrow, false),
+        ("pending", "not_started", 31, UntilToday, false),
+        ("pending", "not_started", 31, EndedYesterday, true),
+        ("noted", "not_started", 31, Awake, true),
+        ("accepted", "not_started", 29, Awake, false),
+        ("accepted", "not_started", 31, Awake, true),
+        ("accepted_in_principle", "not_started", 31, Awake, true),
+        ("accepted", "in_progress", 31, Awake, false),
+        ("accepted", "in_progress", 44, Awake, false),
+        ("accepted", "in_progress", 46, Awake, true),
+        ("accepted", "in_progress", 46, UntilTomorrow, false),
+        ("accepted", "blocked", 13, Awake, false),
+        ("accepted", "blocked", 15, Awake, true),
+        ("accepted", "blocked", 15, EndedYesterday, true),
+        ("accepted", "partially_implemented", 46, Awake, false),
+        ("accepted", "partially_implemented", 59, Awake, false),
+        ("accepted", "partially_implemented", 61, Awake, true),
+        ("accepted", "partially_implemented", 61, UntilToday, false),
+        ("accepted", "implemented", 400, Awake, false),
+        ("accepted", "not_implemented", 400, Awake, false),
+        ("accepted", "superseded", 400, Awake, false),
+        ("rejected", "not_started", 400, Awake, false),
+        ("pending", "superseded", 400, Awake, false),
+        ("noted", "not_implemented", 400, Awake, false),
+        ("pending", "not_started", 1, Awake, false),
+        ("accepted", "blocked", 1, Awake, false),
+        ("accepted", "in_progress", 400, Awake, true),
+    ];
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app
+        .call(
+            "POST",
+            "/api/v1/reports",
+            Some(&manager.access),
+            Some(json!({"key": "stall-table", "title": "Stall table"})),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::CREATED, "{}", report.text);
+    let mut conn = app.db.connect();
+    let mut ids = Vec::new();
+    for (n, (response, status, idle, snooze, _)) in table.iter().enumerate() {
+        let created = app
+            .call(
+                "POST",
+                "/api/v1/recommendations",
+                Some(&manager.access),
+                Some(json!({"report_id": report.body["id"], "title": format!("Case {n}")})),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.body["id"].as_str().expect("id").to_owned();
+        // An hour beyond the whole days, so no case sits on a boundary.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "UPDATE recommendations SET response = '{response}', status = '{status}', \
+                 last_activity_at = now() - interval '{idle} days 1 hour', \
+                 response_reason = 'set by the test', status_reason = 'set by the test', \
+                 snoozed_until = {snoozed}, snooze_reason = CASE WHEN {snoozed} IS NULL THEN NULL \
+                 ELSE 'set by the test' END WHERE id = '{id}'",
+                snoozed = snooze.sql()
+            )),
+            &mut conn,
+        )
+        .expect("set the case");
+        ids.push(id);
+    }
+    let listed = app
+        .call(
+            "GET",
+            "/api/v1/recommendations?report=stall-table&stalled=true&limit=200",
+            Some(&manager.access),
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let by_sql: HashSet<String> = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_owned))
+        .collect();
+    for ((response, status, idle, snooze, expected), id) in table.iter().zip(&ids) {
+        let one = app
+            .call(
+                "GET",
+                &format!("/api/v1/recommendations/{id}"),
+                Some(&manager.access),
+                None,
+            )
+            .await;
+        let case = format!("{response}/{status}, {idle} days idle, snooze {snooze:?}");
+        assert_eq!(one.body["stalled"], json!(expected), "Rust rule: {case}");
+        assert_eq!(by_sql.contains(id), *expected, "SQL rule: {case}");
+    }
+    assert_eq!(by_sql.len(), 10);
+}
