@@ -413,7 +413,27 @@ async fn escalation_reaches_the_manager_only_after_the_configured_days() {
         "managers preview only their own digest"
     );
 
+    let item_path = format!("/api/v1/recommendations/{}", s.stalled);
+    let before = s
+        .app
+        .call("GET", &item_path, Some(&s.admin.access), None)
+        .await;
     s.app.scheduler.tick(Trigger::Schedule).await.expect("tick");
+    let after = s
+        .app
+        .call("GET", &item_path, Some(&s.admin.access), None)
+        .await;
+    assert!(before.body["version"].is_i64(), "{}", before.text);
+    // An escalation is a recorded change: the version moves (a cached copy is stale, and an
+    // If-Match on the old version is refused), the stall clock does not.
+    assert_eq!(
+        after.body["version"].as_i64(),
+        before.body["version"].as_i64().map(|v| v + 1)
+    );
+    assert_eq!(
+        after.body["last_activity_at"],
+        before.body["last_activity_at"]
+    );
     let history = s
         .app
         .call(

@@ -50,7 +50,12 @@ fn the_ccg_report_extracts_to_its_twenty_seeded_suggestions() {
     let points = extract(&source("001_12b2e1b71ed96538.txt"));
     let seeds = seed_file("ccg-2017.toml");
     let expected = top(&seeds);
-    assert_eq!(points.len(), expected.len());
+    assert_eq!(
+        expected.len(),
+        20,
+        "the seed holds the report's twenty suggestions"
+    );
+    assert_eq!(points.len(), 20);
     for (point, seed) in points.iter().zip(expected) {
         assert_same(point, seed);
         assert!(point.children.is_empty());
