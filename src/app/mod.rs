@@ -173,7 +173,7 @@ pub fn create_user(
 ) -> anyhow::Result<User> {
     let mut conn = PgConnection::establish(url).context("connecting to the database")?;
     let account = NewAccount {
-        email,
+        email: users::Email::parse(&email)?,
         display_name,
         role,
         password: Some(password),

@@ -11,6 +11,7 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod parsed;
 mod validate;
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -73,9 +74,12 @@ pub struct StatsSettings {
 #[serde(deny_unknown_fields)]
 pub struct DigestSettings {
     pub enabled: bool,
-    pub weekly_schedule: String,
-    pub daily_schedule: String,
-    pub timezone: String,
+    #[serde(deserialize_with = "parsed::schedule")]
+    pub weekly_schedule: cron::Schedule,
+    #[serde(deserialize_with = "parsed::schedule")]
+    pub daily_schedule: cron::Schedule,
+    #[serde(deserialize_with = "parsed::time_zone")]
+    pub timezone: chrono_tz::Tz,
     pub tick_secs: u64,
     pub manager_after_days: u32,
     pub admin_after_days: u32,
@@ -155,7 +159,8 @@ pub enum SmtpSecurity {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSettings {
-    pub from: String,
+    #[serde(deserialize_with = "parsed::mailbox")]
+    pub from: lettre::message::Mailbox,
     pub outbox_dir: PathBuf,
     pub smtp_host: String,
     pub smtp_port: u16,

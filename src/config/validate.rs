@@ -52,12 +52,6 @@ impl Settings {
         {
             return key("log.filter", "is not a valid tracing filter");
         }
-        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
-            return key(
-                "email.from",
-                "must be a mailbox such as `Name <user@example.org>`",
-            );
-        }
         let auth = &self.auth;
         match auth.jwt_algorithm {
             JwtAlgorithm::HS256 => {
@@ -146,23 +140,6 @@ impl Settings {
             }
         }
         let digest = &self.digest;
-        for (name, schedule) in [
-            ("digest.weekly_schedule", &digest.weekly_schedule),
-            ("digest.daily_schedule", &digest.daily_schedule),
-        ] {
-            if schedule.parse::<cron::Schedule>().is_err() {
-                return Err(ConfigError::Key {
-                    key: name,
-                    problem: "is not a cron expression with seconds, e.g. `0 0 8 * * Mon`".into(),
-                });
-            }
-        }
-        if digest.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return key(
-                "digest.timezone",
-                "is not an IANA time zone name such as `Europe/Berlin`",
-            );
-        }
         if digest.max_attempts == 0 {
             return key("digest.max_attempts", "must be at least 1");
         }

@@ -61,7 +61,7 @@ pub fn display_name(raw: &str) -> Result<String> {
 /// What creating a user takes.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
-    pub email: String,
+    pub email: Email,
     pub display_name: String,
     pub role: Role,
     pub password: Option<String>,
@@ -70,7 +70,7 @@ pub struct NewAccount {
 
 /// Creates a user (hashing the password: call on the blocking pool).
 pub fn create(conn: &mut PgConnection, account: &NewAccount) -> Result<User> {
-    let email = Email::parse(&account.email)?;
+    let email = &account.email;
     let name = display_name(&account.display_name)?;
     let hash = account
         .password

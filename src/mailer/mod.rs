@@ -56,12 +56,7 @@ impl std::fmt::Debug for Mailer {
 impl Mailer {
     /// Builds the transport the settings ask for (creating the outbox directory if needed).
     pub fn from_settings(settings: &EmailSettings) -> Result<Self, MailError> {
-        let from: Mailbox = settings
-            .from
-            .parse()
-            .map_err(|e: lettre::address::AddressError| {
-                MailError::Config("email.from", e.to_string())
-            })?;
+        let from: Mailbox = settings.from.clone();
         let transport = if settings.smtp_host.trim().is_empty() {
             std::fs::create_dir_all(&settings.outbox_dir)
                 .map_err(|e| MailError::Config("email.outbox_dir", e.to_string()))?;

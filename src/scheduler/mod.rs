@@ -16,7 +16,7 @@ use crate::domain::digest::desk::{DigestDesk, Pending, TickSummary};
 use crate::domain::digest::queue;
 use crate::domain::digest::schedule::Schedules;
 use crate::domain::email_links::{LinkKey, Signer};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::mailer::Mailer;
 use crate::mailer::digest::{DigestRenderer, host_of, message_id};
 use crate::metrics::Metrics;
@@ -56,7 +56,7 @@ impl Scheduler {
         mailer: Mailer,
         metrics: Metrics,
     ) -> Result<Self> {
-        let schedules = Schedules::new(&settings.digest).map_err(Error::internal)?;
+        let schedules = Schedules::new(&settings.digest);
         let host = host_of(&settings.server.base_url);
         Ok(Self {
             links: LinkKey::installed()?,

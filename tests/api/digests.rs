@@ -331,8 +331,7 @@ async fn a_missed_period_is_caught_up_once() {
     // Planned late (after the scheduled moment plus a few ticks) it is a catch-up; a run within
     // two minutes of Monday 08:00 UTC would be the scheduled one.
     let settings = test_settings(&s.app.db.url, &[]);
-    let schedules =
-        recotrack::domain::digest::schedule::Schedules::new(&settings.digest).expect("schedules");
+    let schedules = recotrack::domain::digest::schedule::Schedules::new(&settings.digest);
     let period = schedules
         .latest(
             recotrack::db::enums::DigestFrequency::Weekly,

@@ -441,7 +441,7 @@ impl TestApp {
         let user = recotrack::domain::users::create(
             &mut conn,
             &recotrack::domain::users::NewAccount {
-                email: email.clone(),
+                email: recotrack::domain::users::Email::parse(&email).expect("email"),
                 display_name: format!("Test {}", role.as_str()),
                 role,
                 password: Some(PASSWORD.into()),

@@ -186,7 +186,7 @@ fn has_recipients(conn: &mut PgConnection, frequency: DigestFrequency) -> Result
         #[diesel(sql_type = Bool)]
         found: bool,
     }
-    let found: Found = diesel::sql_query(&format!(
+    let found: Found = diesel::sql_query(format!(
         "SELECT EXISTS (SELECT 1 FROM users WHERE active AND {} = $1) AS found",
         crate::domain::users::SQL_EFFECTIVE_FREQUENCY
     ))

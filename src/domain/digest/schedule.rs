@@ -1,8 +1,6 @@
 //! Which digest period is due: the latest scheduled time not after now, in the configured zone.
 //! Only the latest is sent when several were missed: one catch-up, not a flood of old news.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use cron::Schedule;
@@ -28,18 +26,13 @@ pub struct Period {
 }
 
 impl Schedules {
-    /// Parses the configured schedules (config validation has already checked them).
-    pub fn new(settings: &DigestSettings) -> Result<Self, String> {
-        let parse =
-            |key: &str, raw: &str| Schedule::from_str(raw).map_err(|e| format!("{key}: {e}"));
-        Ok(Self {
-            weekly: parse("digest.weekly_schedule", &settings.weekly_schedule)?,
-            daily: parse("digest.daily_schedule", &settings.daily_schedule)?,
-            zone: settings
-                .timezone
-                .parse()
-                .map_err(|e| format!("digest.timezone: {e}"))?,
-        })
+    /// The configured schedules (parsed when the settings loaded).
+    pub fn new(settings: &DigestSettings) -> Self {
+        Self {
+            weekly: settings.weekly_schedule.clone(),
+            daily: settings.daily_schedule.clone(),
+            zone: settings.timezone,
+        }
     }
 
     /// The latest period of `frequency` that opened at or before `now`, if any in the last year.
@@ -75,9 +68,9 @@ mod tests {
     fn settings(zone: &str) -> DigestSettings {
         DigestSettings {
             enabled: true,
-            weekly_schedule: "0 0 8 * * Mon".into(),
-            daily_schedule: "0 0 8 * * *".into(),
-            timezone: zone.into(),
+            weekly_schedule: "0 0 8 * * Mon".parse().expect("weekly"),
+            daily_schedule: "0 0 8 * * *".parse().expect("daily"),
+            timezone: zone.parse().expect("zone"),
             tick_secs: 30,
             manager_after_days: 7,
             admin_after_days: 21,
@@ -89,7 +82,7 @@ mod tests {
 
     #[test]
     fn the_latest_monday_morning_is_due() {
-        let schedules = Schedules::new(&settings("UTC")).expect("valid");
+        let schedules = Schedules::new(&settings("UTC"));
         // Wednesday 2026-11-25 12:00 UTC: the period opened Monday 2026-11-23 08:00.
         let now = Utc
             .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
@@ -129,7 +122,7 @@ mod tests {
 
     #[test]
     fn schedules_are_read_in_the_configured_zone() {
-        let schedules = Schedules::new(&settings("Asia/Shanghai")).expect("valid");
+        let schedules = Schedules::new(&settings("Asia/Shanghai"));
         // 08:00 in Shanghai is 00:00 UTC.
         let now = Utc
             .with_ymd_and_hms(2026, 11, 23, 0, 30, 0)

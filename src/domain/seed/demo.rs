@@ -87,7 +87,7 @@ pub fn load(conn: &mut PgConnection, demo: &DemoFile, summary: &mut Summary) -> 
                 user_rules::create(
                     conn,
                     &user_rules::NewAccount {
-                        email: user.email.clone(),
+                        email: email.clone(),
                         display_name: user.name.clone(),
                         role: user.role,
                         password: Some(demo.password.clone()),

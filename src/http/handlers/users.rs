@@ -73,7 +73,7 @@ pub async fn create_user(
 ) -> actix_web::Result<HttpResponse> {
     let body = parsed(body)?;
     let account = NewAccount {
-        email: body.email,
+        email: crate::domain::users::Email::parse(&body.email)?,
         display_name: body.display_name,
         role: body.role,
         password: body.password,
