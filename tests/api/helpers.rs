@@ -512,3 +512,47 @@ impl TestApp {
             .expect("recotrack_db_statements_total in /metrics")
     }
 }
+
+/// Typed steps for the setup most tests share, through the API as a person would take them.
+impl TestApp {
+    /// A report `by` creates with `key`; its id.
+    pub async fn new_report(&self, by: &Login, key: &str) -> String {
+        let reply = self
+            .call(
+                "POST",
+                "/api/v1/reports",
+                Some(&by.access),
+                Some(serde_json::json!({"key": key, "title": format!("Report {key}")})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.body["id"].as_str().expect("report id").to_owned()
+    }
+
+    /// An item `by` creates in `report`; its id.
+    pub async fn new_item(&self, by: &Login, report: &str, title: &str) -> String {
+        let reply = self
+            .call(
+                "POST",
+                "/api/v1/recommendations",
+                Some(&by.access),
+                Some(serde_json::json!({"report_id": report, "title": title})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.body["id"].as_str().expect("item id").to_owned()
+    }
+
+    /// `GET` as `by`.
+    pub async fn get_as(&self, by: &Login, path: &str) -> Reply {
+        self.call("GET", path, Some(&by.access), None).await
+    }
+
+    /// Runs `statement` on the test database, to put rows where a test needs them.
+    pub fn sql(&self, statement: &str) {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(statement)
+            .execute(&mut self.db.connect())
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+}

@@ -87,24 +87,8 @@ struct Stored {
 async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_record_is_untouched() {
     let app = TestApp::spawn().await;
     let manager = app.user(Role::Manager).await;
-    let report = app
-        .call(
-            "POST",
-            "/api/v1/reports",
-            Some(&manager.access),
-            Some(json!({"key": "shapes", "title": "Shapes"})),
-        )
-        .await;
-    let created = app
-        .call(
-            "POST",
-            "/api/v1/recommendations",
-            Some(&manager.access),
-            Some(json!({"report_id": report.body["id"], "title": "Keep one shape"})),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let item = created.body["id"].as_str().expect("id").to_owned();
+    let report = app.new_report(&manager, "shapes").await;
+    let item = app.new_item(&manager, &report, "Keep one shape").await;
     let evidence_id = "5b0c3c1e-6a43-4c1b-9d1e-0a2b3c4d5e6f";
 
     // What the demo seed, the old target seed and the evidence seed wrote.
@@ -134,22 +118,18 @@ async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_rec
         json!({"evidence_id": evidence_id, "key": "shapes/1", "title": "Annual report",
                "relevance": "shows_progress", "verification": "pending"}),
     );
-    sql(
-        &mut conn,
-        &format!(
-            "INSERT INTO evidence (id, recommendation_id, kind, title, excerpt, source, rationale, \
+    app.sql(&format!(
+        "INSERT INTO evidence (id, recommendation_id, kind, title, excerpt, source, rationale, \
              relevance, seed_key) VALUES ('{evidence_id}', '{item}', 'statement', 'Annual report', \
              'Training began.', 'Annual report 2025', 'It says training began.', 'shows_progress', \
              'shapes/1')"
-        ),
-    );
-    sql(
-        &mut conn,
-        &format!("UPDATE recommendations SET evidence_stage = 'claimed' WHERE id = '{item}'"),
-    );
+    ));
+    app.sql(&format!(
+        "UPDATE recommendations SET evidence_stage = 'claimed' WHERE id = '{item}'"
+    ));
     let path = format!("/api/v1/recommendations/{item}/history");
     let verify = format!("{path}/verify");
-    let before = app.call("GET", &verify, Some(&manager.access), None).await;
+    let before = app.get_as(&manager, &verify).await;
     assert_eq!(before.body["intact"], true, "{}", before.text);
     assert_eq!(before.body["events"], 4);
 
@@ -162,7 +142,7 @@ async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_rec
         "a second run records nothing"
     );
 
-    let history = app.call("GET", &path, Some(&manager.access), None).await;
+    let history = app.get_as(&manager, &path).await;
     assert_eq!(history.status, StatusCode::OK, "{}", history.text);
     let events = history.body.as_array().expect("events");
     let shown: Vec<(i64, &str, Value, Value)> = events
@@ -222,7 +202,7 @@ async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_rec
         stored.after,
         Some(json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}))
     );
-    let after = app.call("GET", &verify, Some(&manager.access), None).await;
+    let after = app.get_as(&manager, &verify).await;
     assert_eq!(after.body["intact"], true, "{}", after.text);
     assert_eq!(after.body["events"], 5);
 
@@ -236,7 +216,7 @@ async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_rec
         )
         .await;
     assert!(owner.status.is_success(), "{}", owner.text);
-    let history = app.call("GET", &path, Some(&manager.access), None).await;
+    let history = app.get_as(&manager, &path).await;
     let last = history.body.as_array().and_then(|e| e.last()).cloned();
     let last = last.unwrap_or_default();
     assert_eq!(last["kind"], "owner_added");
@@ -248,23 +228,8 @@ async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_rec
 async fn the_database_refuses_an_event_of_a_kind_the_service_does_not_write() {
     let app = TestApp::spawn().await;
     let manager = app.user(Role::Manager).await;
-    let report = app
-        .call(
-            "POST",
-            "/api/v1/reports",
-            Some(&manager.access),
-            Some(json!({"key": "kinds", "title": "Kinds"})),
-        )
-        .await;
-    let created = app
-        .call(
-            "POST",
-            "/api/v1/recommendations",
-            Some(&manager.access),
-            Some(json!({"report_id": report.body["id"], "title": "Known kinds only"})),
-        )
-        .await;
-    let item = created.body["id"].as_str().expect("id").to_owned();
+    let report = app.new_report(&manager, "kinds").await;
+    let item = app.new_item(&manager, &report, "Known kinds only").await;
     let mut conn = app.db.connect();
     let zeros = "0".repeat(64);
     let refused = diesel::sql_query(format!(

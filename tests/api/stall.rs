@@ -68,49 +68,25 @@ async fn the_rust_and_sql_stall_rules_agree_with_the_table_on_real_rows() {
     ];
     let app = TestApp::spawn().await;
     let manager = app.user(Role::Manager).await;
-    let report = app
-        .call(
-            "POST",
-            "/api/v1/reports",
-            Some(&manager.access),
-            Some(json!({"key": "stall-table", "title": "Stall table"})),
-        )
-        .await;
-    assert_eq!(report.status, StatusCode::CREATED, "{}", report.text);
-    let mut conn = app.db.connect();
+    let report = app.new_report(&manager, "stall-table").await;
     let mut ids = Vec::new();
     for (n, (response, status, idle, snooze, _)) in table.iter().enumerate() {
-        let created = app
-            .call(
-                "POST",
-                "/api/v1/recommendations",
-                Some(&manager.access),
-                Some(json!({"report_id": report.body["id"], "title": format!("Case {n}")})),
-            )
-            .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-        let id = created.body["id"].as_str().expect("id").to_owned();
+        let id = app.new_item(&manager, &report, &format!("Case {n}")).await;
         // An hour beyond the whole days, so no case sits on a boundary.
-        diesel::RunQueryDsl::execute(
-            diesel::sql_query(format!(
-                "UPDATE recommendations SET response = '{response}', status = '{status}', \
+        app.sql(&format!(
+            "UPDATE recommendations SET response = '{response}', status = '{status}', \
                  last_activity_at = now() - interval '{idle} days 1 hour', \
                  response_reason = 'set by the test', status_reason = 'set by the test', \
                  snoozed_until = {snoozed}, snooze_reason = CASE WHEN {snoozed} IS NULL THEN NULL \
                  ELSE 'set by the test' END WHERE id = '{id}'",
-                snoozed = snooze.sql()
-            )),
-            &mut conn,
-        )
-        .expect("set the case");
+            snoozed = snooze.sql()
+        ));
         ids.push(id);
     }
     let listed = app
-        .call(
-            "GET",
+        .get_as(
+            &manager,
             "/api/v1/recommendations?report=stall-table&stalled=true&limit=200",
-            Some(&manager.access),
-            None,
         )
         .await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
@@ -122,12 +98,7 @@ async fn the_rust_and_sql_stall_rules_agree_with_the_table_on_real_rows() {
         .collect();
     for ((response, status, idle, snooze, expected), id) in table.iter().zip(&ids) {
         let one = app
-            .call(
-                "GET",
-                &format!("/api/v1/recommendations/{id}"),
-                Some(&manager.access),
-                None,
-            )
+            .get_as(&manager, &format!("/api/v1/recommendations/{id}"))
             .await;
         let case = format!("{response}/{status}, {idle} days idle, snooze {snooze:?}");
         assert_eq!(one.body["stalled"], json!(expected), "Rust rule: {case}");
