@@ -243,3 +243,56 @@ async fn the_database_refuses_an_event_of_a_kind_the_service_does_not_write() {
         "{refused}"
     );
 }
+
+#[actix_web::test]
+async fn a_correction_written_without_the_key_or_for_another_kind_changes_nothing_shown() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "forged").await;
+    let item = app
+        .new_item(&manager, &report, "The title as created")
+        .await;
+    let mut conn = app.db.connect();
+    append_as_recorded_earlier(
+        &mut conn,
+        &item,
+        "owner_added",
+        None,
+        Value::Null,
+        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
+    );
+    // Keyed correctly, but it "corrects" the item's creation: not a kind that had old shapes.
+    append_as_recorded_earlier(
+        &mut conn,
+        &item,
+        "history_reshaped",
+        None,
+        Value::Null,
+        json!({"events": [{"seq": 1, "events": [{"field": null, "before": null,
+               "after": {"key": "forged", "title": "A title nobody gave it"}}]}]}),
+    );
+    // Written by someone with the database but not the key: a made-up hash.
+    let zeros = "0".repeat(64);
+    app.sql(&format!(
+        "INSERT INTO history_events (recommendation_id, seq, kind, actor_kind, after, prev_hash, \
+         hash) VALUES ('{item}', 4, 'history_reshaped', 'system', '{{\"events\": [{{\"seq\": 2, \
+         \"events\": [{{\"field\": null, \"before\": null, \"after\": {{\"owner\": {{\"name\": \
+         \"Someone else\"}}, \"kind\": \"responsible\"}}}}]}}]}}'::jsonb, '{zeros}', '{zeros}')"
+    ));
+    let path = format!("/api/v1/recommendations/{item}/history");
+    let history = app.get_as(&manager, &path).await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.text);
+    let events = history.body.as_array().expect("events");
+    assert_eq!(events.len(), 4, "{}", history.text);
+    assert_eq!(events[0]["after"]["title"], "The title as created");
+    assert_eq!(events[0].get("reshaped_by"), None);
+    assert_eq!(
+        events[1]["after"],
+        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
+        "shown as recorded"
+    );
+    assert_eq!(events[1].get("reshaped_by"), None);
+    let verdict = app.get_as(&manager, &format!("{path}/verify")).await;
+    assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
+    assert_eq!(verdict.body["first_broken_seq"], 4, "{}", verdict.text);
+}

@@ -194,7 +194,7 @@ pub fn head(conn: &mut PgConnection, item: Uuid) -> Result<(i32, String)> {
 /// each event in the current shape of its kind (see [`reshape`]).
 pub fn read(conn: &mut PgConnection, item: Uuid) -> Result<Vec<ShownEvent>> {
     crate::domain::items::must_exist(conn, item)?;
-    Ok(reshape::shown(stored(conn, item)?))
+    reshape::shown(stored(conn, item)?)
 }
 
 /// Every event of `item` as stored, oldest first: what the hashes cover.

@@ -21,7 +21,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::chain::Content;
+use super::keys::{self, Keyring};
 use super::{Author, Change, EventKind, append, stored};
+use crate::db::enums::ActorKind;
 use crate::db::models::HistoryEvent;
 use crate::db::schema::{history_events as events, teams, users};
 use crate::error::Result;
@@ -145,13 +148,38 @@ fn current_shape(conn: &mut PgConnection, event: &HistoryEvent) -> Result<Option
     )
 }
 
+/// The kinds that were ever recorded in an older shape: the only ones a correction may reshape.
+const RESHAPED_KINDS: [EventKind; 4] = [
+    EventKind::OwnerAdded,
+    EventKind::FieldChanged,
+    EventKind::EvidenceAdded,
+    EventKind::EvidenceUpdated,
+];
+
+/// Whether `event` is what the service recorded: made by the system and sealed under a key it
+/// holds. A correction someone wrote into the database without the key changes nothing shown.
+fn genuine(event: &HistoryEvent, keyring: &Keyring) -> bool {
+    event.actor_kind == ActorKind::System
+        && event
+            .key_id
+            .as_deref()
+            .and_then(|id| keyring.by_id(id))
+            .is_some_and(|key| key.seal(&Content::of(event)) == event.hash)
+}
+
 /// The corrections recorded for an item's events so far, by the seq they correct, and the seq
-/// of the event that recorded each.
-fn recorded(all: &[HistoryEvent]) -> HashMap<i32, (i32, Vec<Shape>)> {
+/// of the event that recorded each. Only genuine corrections count, each only for earlier
+/// events of the kinds that had older shapes.
+fn recorded(all: &[HistoryEvent], keyring: &Keyring) -> HashMap<i32, (i32, Vec<Shape>)> {
+    let kinds: HashMap<i32, Option<EventKind>> = all
+        .iter()
+        .map(|e| (e.seq, EventKind::parse(&e.kind)))
+        .collect();
     let mut found = HashMap::new();
     for event in all
         .iter()
         .filter(|e| e.kind == EventKind::HistoryReshaped.as_str())
+        .filter(|e| genuine(e, keyring))
     {
         let corrections: Vec<Correction> = event
             .after
@@ -160,7 +188,14 @@ fn recorded(all: &[HistoryEvent]) -> HashMap<i32, (i32, Vec<Shape>)> {
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_default();
         for c in corrections {
-            found.insert(c.seq, (event.seq, c.events));
+            let reshapable = kinds
+                .get(&c.seq)
+                .copied()
+                .flatten()
+                .is_some_and(|k| RESHAPED_KINDS.contains(&k));
+            if c.seq < event.seq && reshapable {
+                found.insert(c.seq, (event.seq, c.events));
+            }
         }
     }
     found
@@ -177,12 +212,13 @@ pub fn reshape_legacy(conn: &mut PgConnection) -> Result<usize> {
         .select(events::recommendation_id)
         .distinct()
         .load(conn)?;
+    let keyring = keys::current()?;
     let mut reshaped = 0;
     for item in pending {
         reshaped += conn.transaction(|conn| {
             crate::domain::items::lock(conn, item)?;
             let all = stored(conn, item)?;
-            let done = recorded(&all);
+            let done = recorded(&all, &keyring);
             let mut corrections = Vec::new();
             for event in all.iter().filter(|e| !done.contains_key(&e.seq)) {
                 if let Some(events) = current_shape(conn, event)? {
@@ -215,8 +251,9 @@ pub struct ShownEvent {
 }
 
 /// `all` (one item's stored events, oldest first) in the current shapes.
-pub fn shown(all: Vec<HistoryEvent>) -> Vec<ShownEvent> {
-    let corrections = recorded(&all);
+pub fn shown(all: Vec<HistoryEvent>) -> Result<Vec<ShownEvent>> {
+    let keyring = keys::current()?;
+    let corrections = recorded(&all, &keyring);
     let mut out = Vec::with_capacity(all.len());
     for event in all {
         match corrections.get(&event.seq) {
@@ -238,5 +275,5 @@ pub fn shown(all: Vec<HistoryEvent>) -> Vec<ShownEvent> {
             }),
         }
     }
-    out
+    Ok(out)
 }
