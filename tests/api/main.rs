@@ -14,6 +14,7 @@ mod guards;
 mod health;
 mod helpers;
 mod items;
+mod layout;
 mod manager_loop;
 mod pages;
 mod readme;
