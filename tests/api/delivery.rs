@@ -4,39 +4,27 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use diesel::RunQueryDsl;
 use recotrack::db::enums::Role;
 use recotrack::domain::digest::queue::{self, Timing};
 use serde_json::Value;
 
 use crate::helpers::{Login, SmtpSink, TestApp};
 
-fn sql(app: &TestApp, statement: &str) {
-    let mut conn = app.db.connect();
-    diesel::sql_query(statement)
-        .execute(&mut conn)
-        .expect(statement);
-}
-
 /// `count` recipients, each with one planned delivery in one run; returns their emails.
 async fn planned(app: &TestApp, count: usize) -> Vec<String> {
-    sql(
-        app,
+    app.sql(
         "INSERT INTO digest_runs (id, period, trigger) VALUES \
          ('00000000-0000-0000-0000-0000000000aa', 'weekly:2026-11-30', 'manual')",
     );
     let mut emails = Vec::new();
     for n in 0..count {
         let (id, email) = app.create_user(Role::Manager);
-        sql(
-            app,
-            &format!(
-                "INSERT INTO digest_deliveries (id, run_id, recipient_id, period, subject, \
+        app.sql(&format!(
+            "INSERT INTO digest_deliveries (id, run_id, recipient_id, period, subject, \
                  stalled_count, overdue_count, item_ids, body_text, body_html) VALUES \
                  (gen_random_uuid(), '00000000-0000-0000-0000-0000000000aa', '{id}', \
                  'weekly:2026-11-30', 'Digest {n}', 1, 0, '{{}}', 'Text {n}', '<p>Html {n}</p>')"
-            ),
-        );
+        ));
         emails.push(email);
     }
     emails
@@ -130,10 +118,7 @@ async fn a_sender_that_died_mid_send_is_not_repeated_until_the_grace_and_then_ma
     assert_eq!(copies(&sink, &emails[0]), 0);
 
     // After `digest.resend_after_secs` it goes out, marked as a possible duplicate.
-    sql(
-        &app,
-        "UPDATE digest_deliveries SET sending_since = now() - interval '7 hours'",
-    );
+    app.sql("UPDATE digest_deliveries SET sending_since = now() - interval '7 hours'");
     let (sent, _) = app.scheduler.deliver_due().await.expect("deliver");
     assert_eq!(sent, 1);
     assert_eq!(copies(&sink, &emails[0]), 1);
@@ -190,13 +175,10 @@ async fn a_delivery_that_keeps_failing_is_given_up_and_reported_to_admins() {
             Some(serde_json::json!({"report_id": report.body["id"], "title": "Old"})),
         )
         .await;
-    sql(
-        &app,
-        &format!(
-            "UPDATE recommendations SET last_activity_at = now() - interval '200 days' WHERE id = '{}'",
-            item.body["id"].as_str().expect("id")
-        ),
-    );
+    app.sql(&format!(
+        "UPDATE recommendations SET last_activity_at = now() - interval '200 days' WHERE id = '{}'",
+        item.body["id"].as_str().expect("id")
+    ));
     let preview = app
         .call(
             "GET",

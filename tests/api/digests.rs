@@ -21,13 +21,6 @@ pub(crate) struct Scene {
 
 const STALLED_TITLE: &str = "Stalled <item> & co";
 
-pub(crate) fn sql(app: &TestApp, statement: &str) {
-    let mut conn = app.db.connect();
-    diesel::sql_query(statement)
-        .execute(&mut conn)
-        .expect(statement);
-}
-
 /// A report managed by `manager` with three items: one stalled 60 days in progress (owned by
 /// `owner`, 15 days past its rule), one fresh, one overdue. The owner opted in to weekly digests.
 pub(crate) async fn scene(sink: &SmtpSink, stalled_days: i64) -> Scene {
@@ -50,13 +43,10 @@ pub(crate) async fn scene_with(settings: Vec<(&'static str, String)>, stalled_da
         )
         .await;
     let report_id = report.body["id"].as_str().expect("report").to_owned();
-    sql(
-        &app,
-        &format!(
-            "INSERT INTO report_managers (report_id, user_id) VALUES ('{report_id}', '{}')",
-            manager.id
-        ),
-    );
+    app.sql(&format!(
+        "INSERT INTO report_managers (report_id, user_id) VALUES ('{report_id}', '{}')",
+        manager.id
+    ));
     let mut ids = Vec::new();
     for title in [STALLED_TITLE, "Fresh item", "Late item"] {
         let item = app
@@ -96,17 +86,12 @@ pub(crate) async fn scene_with(settings: Vec<(&'static str, String)>, stalled_da
         )
         .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
-    sql(
-        &app,
-        &format!(
-            "UPDATE recommendations SET last_activity_at = now() - interval '{stalled_days} days', \
+    app.sql(&format!(
+        "UPDATE recommendations SET last_activity_at = now() - interval '{stalled_days} days', \
          status_changed_at = now() - interval '{stalled_days} days' WHERE id = '{stalled}'"
-        ),
-    );
+    ));
     let late = ids[2].clone();
-    sql(
-        &app,
-        &format!(
+    app.sql(&format!(
             "UPDATE recommendations SET due_date = DATE '2020-01-01', original_due_date = DATE '2020-01-01' WHERE id = '{late}'"
         ),
     );
@@ -219,9 +204,7 @@ async fn one_run_sends_each_due_recipient_one_message_with_exactly_its_items() {
     );
 
     // Housekeeping on the tick: a login window from two days ago is gone, a current one stays.
-    sql(
-        &s.app,
-        "INSERT INTO rate_limit_buckets (key, window_start, hits) VALUES ('old', now() - interval '2 days', 3), ('new', now(), 1)",
+    s.app.sql("INSERT INTO rate_limit_buckets (key, window_start, hits) VALUES ('old', now() - interval '2 days', 3), ('new', now(), 1)",
     );
     s.app.scheduler.tick(Trigger::Schedule).await.expect("tick");
     let mut conn = s.app.db.connect();
@@ -388,13 +371,10 @@ async fn escalation_reaches_the_manager_only_after_the_configured_days() {
         "the owner is reminded as soon as it stalls"
     );
 
-    sql(
-        &s.app,
-        &format!(
-            "UPDATE recommendations SET last_activity_at = now() - interval '53 days' WHERE id = '{}'",
-            s.stalled
-        ),
-    );
+    s.app.sql(&format!(
+        "UPDATE recommendations SET last_activity_at = now() - interval '53 days' WHERE id = '{}'",
+        s.stalled
+    ));
     let later = preview(&s.app, s.manager.access.clone(), s.manager.id).await;
     assert_eq!(keys(&later), ["dg/03", "dg/01"], "overdue first");
     let today = chrono::Utc::now().date_naive();

@@ -72,10 +72,7 @@ impl World {
     }
 
     fn sql(&self, statement: &str) {
-        let mut conn = self.app.db.connect();
-        diesel::sql_query(statement)
-            .execute(&mut conn)
-            .expect(statement);
+        self.app.sql(statement);
     }
 }
 

@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
-use diesel::RunQueryDsl;
 use recotrack::db::enums::Role;
 use serde_json::{Value, json};
 
@@ -123,10 +122,7 @@ impl Desk {
     }
 
     fn sql(&self, statement: &str) {
-        let mut conn = self.app.db.connect();
-        diesel::sql_query(statement)
-            .execute(&mut conn)
-            .expect(statement);
+        self.app.sql(statement);
     }
 
     /// Moves an item's creation and the history events of one kind/field `days` into the past.

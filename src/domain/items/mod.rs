@@ -181,3 +181,14 @@ pub fn get(conn: &mut PgConnection, id: Uuid, rules: &StallRules) -> Result<Item
         .pop()
         .ok_or(Error::NotFound)
 }
+
+/// Commits `change` (one change to one item, which answers the item's id) in a transaction of
+/// its own, then reads the item back on the same connection, as it stands after the commit.
+pub fn commit_then_get(
+    conn: &mut PgConnection,
+    change: impl FnOnce(&mut PgConnection) -> Result<Uuid>,
+    rules: &StallRules,
+) -> Result<Item> {
+    let id = conn.transaction(change)?;
+    get(conn, id, rules)
+}

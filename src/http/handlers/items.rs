@@ -49,8 +49,7 @@ where
 {
     let rules = state.settings.stall;
     let item = db::run(&state.pool, move |conn| {
-        let id = diesel::Connection::transaction(conn, change)?;
-        items::get(conn, id, &rules)
+        items::commit_then_get(conn, change, &rules)
     })
     .await?;
     let version = item.rec.version;
