@@ -90,7 +90,6 @@ pub fn seed(settings: &Settings, database: &Database) -> anyhow::Result<seed::Su
     };
     install_history_keys(settings)?;
     let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
-    // The seed finds its earlier evidence by the key its events record in the current shape.
     reshape_old_events(&mut conn)?;
     let summary = seed::load(&mut conn, &files, demo.as_ref())?;
     tracing::info!(

@@ -94,7 +94,11 @@ fn owner(conn: &mut PgConnection, raw: &str, caller: Option<Uuid>) -> Result<Uui
     };
     let email = Email::parse(raw).map_err(|_| unknown())?;
     users::table
-        .filter(users::email.eq(email.as_str()))
+        // Addresses are stored normalised, but rows older than that rule may not be.
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(users.email) = ")
+                .bind::<diesel::sql_types::Text, _>(email.as_str().to_owned()),
+        )
         .select(users::id)
         .first(conn)
         .optional()?

@@ -160,9 +160,13 @@ pub fn edit_evidence(conn: &mut PgConnection, principal: &Principal, row: &Evide
 pub fn review_evidence(principal: &Principal, row: &Evidence) -> Result<Uuid> {
     let rule = rule_for(Act::ReviewEvidence);
     principal.require(rule.role)?;
-    let reviewer = principal.user_id().ok_or_else(|| {
-        Error::Forbidden("evidence is reviewed by a person, not an API token".into())
-    })?;
+    let person = principal.user_id();
+    if rule.person_only && person.is_none() {
+        return Err(Error::Forbidden(
+            "evidence is reviewed by a person, not an API token".into(),
+        ));
+    }
+    let reviewer = person.ok_or_else(|| refused(Act::ReviewEvidence))?;
     if rule.never_its_author
         && (row.submitted_by == Some(reviewer) || row.editors.contains(&reviewer))
     {

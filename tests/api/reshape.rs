@@ -296,3 +296,43 @@ async fn a_correction_written_without_the_key_or_for_another_kind_changes_nothin
     assert_eq!(verdict.body["intact"], false, "{}", verdict.text);
     assert_eq!(verdict.body["first_broken_seq"], 4, "{}", verdict.text);
 }
+
+#[actix_web::test]
+async fn a_chain_still_ending_in_plain_hashes_is_not_sealed_by_recording_shapes() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "legacy-shapes").await;
+    let item = app
+        .new_item(&manager, &report, "From before keyed hashes")
+        .await;
+    let mut conn = app.db.connect();
+    append_as_recorded_earlier(
+        &mut conn,
+        &item,
+        "owner_added",
+        None,
+        Value::Null,
+        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
+    );
+    // As a version from before keyed hashes left it: plain SHA-256 all along.
+    let mut old = app.db.connect();
+    sql(&mut old, "SET session_replication_role = replica");
+    crate::tamper::rewrite_with_plain_hashes(&mut old, &item);
+
+    install_test_history_key();
+    let recorded = recotrack::domain::history::reshape_legacy(&mut conn).expect("reshape");
+    assert_eq!(recorded, 0, "only an operator seals legacy chains");
+    let unsealed = recotrack::domain::history::unsealed_legacy(&mut conn).expect("unsealed");
+    assert_eq!(unsealed.len(), 1);
+    let history = app
+        .get_as(&manager, &format!("/api/v1/recommendations/{item}/history"))
+        .await;
+    let kinds: Vec<&str> = history
+        .body
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["created", "owner_added"]);
+}

@@ -960,3 +960,60 @@ async fn the_seed_records_owners_and_evidence_in_the_shapes_the_api_records() {
     ];
     assert_eq!(shapes_of(&mut conn, "evidence_added"), vec![evidence_keys]);
 }
+
+#[actix_web::test]
+async fn a_link_a_person_withdrew_stays_withdrawn_when_its_seed_event_is_in_the_old_shape() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    let mut files = seed::read_reports(Path::new(SEEDS)).expect("parse");
+    seed::load(&mut conn, &files, None).expect("load");
+    let manager = app.user(recotrack::db::enums::Role::Manager).await;
+    let link: uuid::Uuid = recotrack::db::schema::evidence::table
+        .filter(recotrack::db::schema::evidence::seed_key.eq("ccg-2017/02#1"))
+        .select(recotrack::db::schema::evidence::id)
+        .first(&mut conn)
+        .expect("the seeded link");
+    let withdrawn = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/evidence/{link}"),
+            Some(&manager.access),
+            None,
+        )
+        .await;
+    assert!(withdrawn.status.is_success(), "{}", withdrawn.text);
+    // The seed's event for the link as an earlier version wrote it: the key under `key`.
+    {
+        let mut old = app.db.connect();
+        for statement in [
+            "SET session_replication_role = replica".to_owned(),
+            format!(
+                "UPDATE history_events SET after = (after - 'seed_key') || \
+                 jsonb_build_object('key', after->>'seed_key') \
+                 WHERE kind = 'evidence_added' AND after->>'evidence_id' = '{link}'"
+            ),
+        ] {
+            diesel::sql_query(statement)
+                .execute(&mut old)
+                .expect("write the old shape");
+        }
+    }
+    // The analyst retitles the link in the file; the person's withdrawal still stands.
+    let (_, ccg) = files
+        .iter_mut()
+        .find(|(name, _)| name.ends_with("ccg-2017.toml"))
+        .expect("ccg file");
+    let seeded = ccg
+        .evidence
+        .iter_mut()
+        .find(|e| e.key == "ccg-2017/02#1")
+        .expect("the link in the file");
+    seeded.title = "A new title for the same link".into();
+    seed::load(&mut conn, &files, None).expect("reload");
+    let again: i64 = recotrack::db::schema::evidence::table
+        .filter(recotrack::db::schema::evidence::seed_key.eq("ccg-2017/02#1"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(again, 0, "a withdrawn link must not come back");
+}

@@ -23,7 +23,8 @@ use uuid::Uuid;
 
 use super::chain::Content;
 use super::keys::{self, Keyring};
-use super::{Author, Change, EventKind, append, stored};
+use super::verify::check_chain;
+use super::{Author, Change, EventKind, append, head, stored};
 use crate::db::enums::ActorKind;
 use crate::db::models::HistoryEvent;
 use crate::db::schema::{history_events as events, teams, users};
@@ -45,7 +46,8 @@ struct Correction {
     events: Vec<Shape>,
 }
 
-/// Finds the old-shape events in SQL, so the startup check costs one indexed probe.
+/// Finds the old-shape events in SQL (the rule `old_shape` states in Rust). It reads the whole
+/// table once per start; fine at the sizes seen so far, a partial index if it ever is not.
 const SQL_OLD_SHAPES: &str = "(kind = 'owner_added' AND NOT (after ? 'owner')) \
      OR (kind = 'field_changed' AND field = 'target' AND jsonb_typeof(after) = 'array') \
      OR (kind IN ('evidence_added', 'evidence_updated') AND after ? 'key')";
@@ -84,8 +86,23 @@ fn uuid_at(value: Option<&Value>, key: &str) -> Option<Uuid> {
     value?.get(key)?.as_str()?.parse().ok()
 }
 
+/// Whether `event` is in one of the older shapes (the rule `SQL_OLD_SHAPES` states in SQL).
+fn old_shape(event: &HistoryEvent) -> bool {
+    let after = event.after.as_ref();
+    let has = |key: &str| after.is_some_and(|a| a.get(key).is_some());
+    match (EventKind::parse(&event.kind), event.field.as_deref()) {
+        (Some(EventKind::OwnerAdded), _) => after.is_some() && !has("owner"),
+        (Some(EventKind::FieldChanged), Some("target")) => after.is_some_and(Value::is_array),
+        (Some(EventKind::EvidenceAdded | EventKind::EvidenceUpdated), _) => has("key"),
+        _ => false,
+    }
+}
+
 /// The current shape of `event`, or `None` when it already has it.
 fn current_shape(conn: &mut PgConnection, event: &HistoryEvent) -> Result<Option<Vec<Shape>>> {
+    if !old_shape(event) {
+        return Ok(None);
+    }
     let after = event.after.as_ref();
     Ok(
         match (EventKind::parse(&event.kind), event.field.as_deref()) {
@@ -148,14 +165,6 @@ fn current_shape(conn: &mut PgConnection, event: &HistoryEvent) -> Result<Option
     )
 }
 
-/// The kinds that were ever recorded in an older shape: the only ones a correction may reshape.
-const RESHAPED_KINDS: [EventKind; 4] = [
-    EventKind::OwnerAdded,
-    EventKind::FieldChanged,
-    EventKind::EvidenceAdded,
-    EventKind::EvidenceUpdated,
-];
-
 /// Whether `event` is what the service recorded: made by the system and sealed under a key it
 /// holds. A correction someone wrote into the database without the key changes nothing shown.
 fn genuine(event: &HistoryEvent, keyring: &Keyring) -> bool {
@@ -168,13 +177,10 @@ fn genuine(event: &HistoryEvent, keyring: &Keyring) -> bool {
 }
 
 /// The corrections recorded for an item's events so far, by the seq they correct, and the seq
-/// of the event that recorded each. Only genuine corrections count, each only for earlier
-/// events of the kinds that had older shapes.
+/// of the event that recorded each. Only genuine corrections count, each only for an earlier
+/// event that is in an older shape, and never one that would hide it.
 fn recorded(all: &[HistoryEvent], keyring: &Keyring) -> HashMap<i32, (i32, Vec<Shape>)> {
-    let kinds: HashMap<i32, Option<EventKind>> = all
-        .iter()
-        .map(|e| (e.seq, EventKind::parse(&e.kind)))
-        .collect();
+    let by_seq: HashMap<i32, &HistoryEvent> = all.iter().map(|e| (e.seq, e)).collect();
     let mut found = HashMap::new();
     for event in all
         .iter()
@@ -188,12 +194,8 @@ fn recorded(all: &[HistoryEvent], keyring: &Keyring) -> HashMap<i32, (i32, Vec<S
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_default();
         for c in corrections {
-            let reshapable = kinds
-                .get(&c.seq)
-                .copied()
-                .flatten()
-                .is_some_and(|k| RESHAPED_KINDS.contains(&k));
-            if c.seq < event.seq && reshapable {
+            let reshapable = by_seq.get(&c.seq).is_some_and(|e| old_shape(e));
+            if c.seq < event.seq && reshapable && !c.events.is_empty() {
                 found.insert(c.seq, (event.seq, c.events));
             }
         }
@@ -215,9 +217,18 @@ pub fn reshape_legacy(conn: &mut PgConnection) -> Result<usize> {
     let keyring = keys::current()?;
     let mut reshaped = 0;
     for item in pending {
-        reshaped += conn.transaction(|conn| {
+        let outcome = conn.transaction(|conn| {
             crate::domain::items::lock(conn, item)?;
             let all = stored(conn, item)?;
+            // Only an intact, keyed chain gets a keyed event: appending one to a broken chain
+            // or to one still ending in plain hashes would seal what nobody checked (sealing
+            // legacy chains is an operator's act, `recotrack history seal-legacy`).
+            let (problems, reached) = check_chain(&all, &keyring);
+            let (_, recorded_head) = head(conn, item)?;
+            if !problems.is_empty() || reached != recorded_head {
+                tracing::warn!(%item, ?problems, "history in an older shape left as it is: its chain does not check out");
+                return Ok::<_, crate::error::Error>(0);
+            }
             let done = recorded(&all, &keyring);
             let mut corrections = Vec::new();
             for event in all.iter().filter(|e| !done.contains_key(&e.seq)) {
@@ -229,7 +240,7 @@ pub fn reshape_legacy(conn: &mut PgConnection) -> Result<usize> {
                 }
             }
             if corrections.is_empty() {
-                return Ok::<_, crate::error::Error>(0);
+                return Ok(0);
             }
             let seqs: Vec<i32> = corrections.iter().map(|c| c.seq).collect();
             let change = Change::history_reshaped(json!(corrections)).reason(Some(format!(
@@ -237,7 +248,14 @@ pub fn reshape_legacy(conn: &mut PgConnection) -> Result<usize> {
             )));
             append(conn, item, Author::SYSTEM, vec![change])?;
             Ok(1)
-        })?;
+        });
+        match outcome {
+            Ok(n) => reshaped += n,
+            // One item must not keep the service from starting: it stays as it is, and says so.
+            Err(error) => {
+                tracing::error!(%item, %error, "could not record the current shape of its history");
+            }
+        }
     }
     Ok(reshaped)
 }

@@ -109,9 +109,11 @@ fn seeded_before(conn: &mut PgConnection, item: Uuid, link: &SeedEvidence) -> Re
         .filter(events::kind.eq(EventKind::EvidenceAdded.as_str()))
         .filter(events::actor_kind.eq(ActorKind::System))
         .filter(
-            sql::<Bool>("(after->>'seed_key' = ")
+            // Stored rows keep the shape they were written in: the seed's older events name
+            // the key `key` (see `history::reshape`).
+            sql::<Bool>("(coalesce(after->>'seed_key', after->>'key') = ")
                 .bind::<Text, _>(&link.key)
-                .sql(" OR (after->>'seed_key' IS NULL AND after->>'title' = ")
+                .sql(" OR (coalesce(after->>'seed_key', after->>'key') IS NULL AND after->>'title' = ")
                 .bind::<Text, _>(&link.title)
                 .sql("))"),
         )
