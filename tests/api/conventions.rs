@@ -879,3 +879,66 @@ async fn curl_head_works_on_every_get_route_in_the_document() {
     }
     assert_eq!(checked, 37, "every GET route of the document was tried");
 }
+
+/// DELETE removes what it names, except an API token: revoking one keeps it readable, with
+/// `revoked_at`, as the audit trail of who could read the API when (the fuzzer's
+/// "deleted resource still available" check is off for that reason; this test holds both).
+#[actix_web::test]
+async fn delete_removes_evidence_but_a_revoked_token_stays_on_record() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let admin = app.user(Role::Admin).await;
+    let report = app.new_report(&manager, "deletes").await;
+    let item = app.new_item(&manager, &report, "Deleted things").await;
+    let evidence = app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{item}/evidence"),
+            Some(&manager.access),
+            Some(
+                json!({"kind": "statement", "title": "Minutes", "excerpt": "Agreed.",
+                        "source": "Board minutes", "rationale": "It says so.",
+                        "relevance": "shows_progress"}),
+            ),
+        )
+        .await;
+    assert_eq!(evidence.status, StatusCode::CREATED, "{}", evidence.text);
+    let path = format!(
+        "/api/v1/evidence/{}",
+        evidence.body["id"].as_str().expect("id")
+    );
+    let deleted = app.call("DELETE", &path, Some(&manager.access), None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    assert_eq!(
+        app.get_as(&manager, &path).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let token = app
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            Some(&admin.access),
+            Some(json!({"name": "dashboard", "role": "viewer"})),
+        )
+        .await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.text);
+    let secret = token.body["token_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let path = format!("/api/v1/tokens/{}", token.body["id"].as_str().expect("id"));
+    let revoked = app.call("DELETE", &path, Some(&admin.access), None).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.text);
+    let on_record = app.get_as(&admin, &path).await;
+    assert_eq!(on_record.status, StatusCode::OK, "{}", on_record.text);
+    assert!(
+        on_record.body["revoked_at"].is_string(),
+        "{}",
+        on_record.text
+    );
+    let refused = app
+        .call("GET", "/api/v1/reports", Some(&secret), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}
