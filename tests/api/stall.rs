@@ -106,3 +106,38 @@ async fn the_rust_and_sql_stall_rules_agree_with_the_table_on_real_rows() {
     }
     assert_eq!(by_sql.len(), 10);
 }
+
+#[actix_web::test]
+async fn a_persons_change_cannot_set_the_stall_clock_to_a_time_of_its_choosing() {
+    use recotrack::domain::history::Author;
+    use recotrack::domain::items::apply::{self, Activity, Write};
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "clock").await;
+    let item = app
+        .new_item(&manager, &report, "Keep the clock honest")
+        .await;
+    let path = format!("/api/v1/recommendations/{item}");
+    let before = app.get_as(&manager, &path).await;
+    let mut conn = app.db.connect();
+    let id: uuid::Uuid = item.parse().expect("uuid");
+    let person = Author {
+        kind: recotrack::db::enums::ActorKind::User,
+        id: Some(manager.id),
+    };
+    let write = Write {
+        last_activity_at: Some(chrono::Utc::now() + chrono::Duration::days(365)),
+        ..Write::default()
+    };
+    let event = recotrack::domain::history::Change::acknowledged();
+    let refused = diesel::Connection::transaction(&mut conn, |conn| {
+        apply::record(conn, id, person, Activity::Work, write, vec![event])
+    });
+    assert!(refused.is_err(), "a person moved the clock");
+    let after = app.get_as(&manager, &path).await;
+    assert_eq!(
+        after.body["last_activity_at"],
+        before.body["last_activity_at"]
+    );
+    assert_eq!(after.body["version"], before.body["version"]);
+}

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::enums::{EvidenceStage, Priority, Response, Status};
 use crate::db::schema::recommendations;
 use crate::domain::history::{self, Author, Change};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The columns of an item a change sets; `None` leaves a column alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -63,6 +63,13 @@ pub fn record(
 ) -> Result<()> {
     if events.is_empty() {
         return Ok(());
+    }
+    // A person's change moves the clock to now, through `Activity::Work`, and never to a time
+    // of its own choosing: only the system sets it explicitly (the demo's idleness).
+    if author.is_person() && write.last_activity_at.is_some() {
+        return Err(Error::internal(
+            "a person's change cannot set the activity clock",
+        ));
     }
     let now = Utc::now();
     if activity == Activity::Work && author.is_person() && write.last_activity_at.is_none() {
