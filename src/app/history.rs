@@ -8,7 +8,7 @@ use crate::config::Settings;
 
 /// Records the current shape of events written in an older one (see `history::reshape`):
 /// only appends, so it is safe on every start.
-pub(super) fn reshape_old_events(conn: &mut PgConnection) -> anyhow::Result<()> {
+fn reshape_old_events(conn: &mut PgConnection) -> anyhow::Result<()> {
     let items = crate::domain::history::reshape_legacy(conn)?;
     if items > 0 {
         tracing::info!(
@@ -19,7 +19,8 @@ pub(super) fn reshape_old_events(conn: &mut PgConnection) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Says at start when chains still end in events hashed before keys were introduced. Sealing
+/// At start: records the current shape of events written in an older one, and says when
+/// chains still end in events hashed before keys were introduced. Sealing
 /// them is an operator's explicit act (`recotrack history seal-legacy`), never automatic: a
 /// restart must not be able to bless a chain someone forged with plain hashes.
 pub(super) fn warn_of_legacy_history(settings: &Settings, url: &str) -> anyhow::Result<()> {

@@ -29,8 +29,8 @@ use crate::scheduler::Scheduler;
 /// Name of the database inside the local cluster.
 mod history;
 
+use history::warn_of_legacy_history;
 pub use history::{history_anchor, history_seal_legacy, history_verify};
-use history::{reshape_old_events, warn_of_legacy_history};
 
 const LOCAL_DATABASE: &str = "recotrack";
 /// Name of the migrated template the test suite clones, one copy per test.
@@ -90,7 +90,6 @@ pub fn seed(settings: &Settings, database: &Database) -> anyhow::Result<seed::Su
     };
     install_history_keys(settings)?;
     let mut conn = PgConnection::establish(database.url()).context("connecting to the database")?;
-    reshape_old_events(&mut conn)?;
     let summary = seed::load(&mut conn, &files, demo.as_ref())?;
     tracing::info!(
         reports = summary.reports_created,

@@ -77,6 +77,18 @@ fn append_as_recorded_earlier(
     );
 }
 
+/// The demo seed's `owner_added` as an earlier version wrote it: ids, no `owner`.
+fn append_old_demo_owner(conn: &mut PgConnection, item: &str, user: uuid::Uuid) {
+    append_as_recorded_earlier(
+        conn,
+        item,
+        "owner_added",
+        None,
+        Value::Null,
+        json!({"user_id": user, "team_id": null, "kind": "responsible"}),
+    );
+}
+
 #[derive(QueryableByName)]
 struct Stored {
     #[diesel(sql_type = Nullable<Jsonb>)]
@@ -93,14 +105,7 @@ async fn old_shapes_are_shown_in_the_current_one_by_a_recorded_event_and_the_rec
 
     // What the demo seed, the old target seed and the evidence seed wrote.
     let mut conn = app.db.connect();
-    append_as_recorded_earlier(
-        &mut conn,
-        &item,
-        "owner_added",
-        None,
-        Value::Null,
-        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
-    );
+    append_old_demo_owner(&mut conn, &item, manager.id);
     append_as_recorded_earlier(
         &mut conn,
         &item,
@@ -253,14 +258,7 @@ async fn a_correction_written_without_the_key_or_for_another_kind_changes_nothin
         .new_item(&manager, &report, "The title as created")
         .await;
     let mut conn = app.db.connect();
-    append_as_recorded_earlier(
-        &mut conn,
-        &item,
-        "owner_added",
-        None,
-        Value::Null,
-        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
-    );
+    append_old_demo_owner(&mut conn, &item, manager.id);
     // Keyed correctly, but it "corrects" the item's creation: not a kind that had old shapes.
     append_as_recorded_earlier(
         &mut conn,
@@ -306,14 +304,7 @@ async fn a_chain_still_ending_in_plain_hashes_is_not_sealed_by_recording_shapes(
         .new_item(&manager, &report, "From before keyed hashes")
         .await;
     let mut conn = app.db.connect();
-    append_as_recorded_earlier(
-        &mut conn,
-        &item,
-        "owner_added",
-        None,
-        Value::Null,
-        json!({"user_id": manager.id, "team_id": null, "kind": "responsible"}),
-    );
+    append_old_demo_owner(&mut conn, &item, manager.id);
     // As a version from before keyed hashes left it: plain SHA-256 all along.
     let mut old = app.db.connect();
     sql(&mut old, "SET session_replication_role = replica");

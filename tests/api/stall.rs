@@ -141,3 +141,48 @@ async fn a_persons_change_cannot_set_the_stall_clock_to_a_time_of_its_choosing()
     );
     assert_eq!(after.body["version"], before.body["version"]);
 }
+
+#[actix_web::test]
+async fn an_overlong_snooze_reason_or_acknowledgement_note_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "long-reasons").await;
+    let item = app.new_item(&manager, &report, "Pasted too much").await;
+    let path = format!("/api/v1/recommendations/{item}");
+    let before = app.get_as(&manager, &path).await;
+    let long = "x".repeat(5001);
+    let snooze = app
+        .call(
+            "POST",
+            &format!("{path}/snooze"),
+            Some(&manager.access),
+            Some(json!({"until": "2099-01-31", "reason": long})),
+        )
+        .await;
+    assert_eq!(
+        snooze.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        snooze.text
+    );
+    assert_eq!(snooze.body["field"], "reason");
+    let ack = app
+        .call(
+            "POST",
+            &format!("{path}/acknowledgements"),
+            Some(&manager.access),
+            Some(json!({"note": long})),
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", ack.text);
+    assert_eq!(ack.body["field"], "note");
+    let after = app.get_as(&manager, &path).await;
+    assert_eq!(after.body["version"], before.body["version"]);
+    assert_eq!(after.body["snoozed_until"], serde_json::Value::Null);
+    let history = app.get_as(&manager, &format!("{path}/history")).await;
+    assert_eq!(
+        history.body.as_array().map(Vec::len),
+        Some(1),
+        "only its creation"
+    );
+}

@@ -110,10 +110,6 @@ impl Change {
         self.reason = reason.filter(|r| !r.trim().is_empty());
         self
     }
-
-    pub fn kind(&self) -> EventKind {
-        self.kind
-    }
 }
 
 /// Appends `changes` to the history of `item` and moves the item's head to the last of them.

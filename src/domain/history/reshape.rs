@@ -27,7 +27,8 @@ use super::verify::check_chain;
 use super::{Author, Change, EventKind, append, head, stored};
 use crate::db::enums::ActorKind;
 use crate::db::models::HistoryEvent;
-use crate::db::schema::{history_events as events, teams, users};
+use crate::db::schema::history_events as events;
+use crate::domain::items::owners::OwnerRef;
 use crate::error::Result;
 
 /// One event's payload in the current shape.
@@ -60,28 +61,6 @@ fn renamed_key(value: &Value) -> Value {
     Value::Object(map)
 }
 
-fn owner_name(conn: &mut PgConnection, user: Option<Uuid>, team: Option<Uuid>) -> Result<Value> {
-    Ok(match (user, team) {
-        (Some(id), _) => {
-            let name: Option<String> = users::table
-                .find(id)
-                .select(users::display_name)
-                .first(conn)
-                .optional()?;
-            json!({"user_id": id, "name": name})
-        }
-        (None, Some(id)) => {
-            let name: Option<String> = teams::table
-                .find(id)
-                .select(teams::name)
-                .first(conn)
-                .optional()?;
-            json!({"team_id": id, "name": name})
-        }
-        (None, None) => Value::Null,
-    })
-}
-
 fn uuid_at(value: Option<&Value>, key: &str) -> Option<Uuid> {
     value?.get(key)?.as_str()?.parse().ok()
 }
@@ -104,65 +83,64 @@ fn current_shape(conn: &mut PgConnection, event: &HistoryEvent) -> Result<Option
         return Ok(None);
     }
     let after = event.after.as_ref();
-    Ok(
-        match (EventKind::parse(&event.kind), event.field.as_deref()) {
-            (Some(EventKind::OwnerAdded), _) if after.is_some_and(|a| a.get("owner").is_none()) => {
-                let owner = owner_name(conn, uuid_at(after, "user_id"), uuid_at(after, "team_id"))?;
-                let kind = after.and_then(|a| a.get("kind")).cloned();
-                Some(vec![Shape {
-                    field: None,
-                    before: None,
-                    after: Some(json!({"owner": owner, "kind": kind})),
-                }])
+    let shape = match EventKind::parse(&event.kind) {
+        Some(EventKind::OwnerAdded) => {
+            let who = match (uuid_at(after, "user_id"), uuid_at(after, "team_id")) {
+                (Some(user), _) => Some(OwnerRef::User(user)),
+                (None, Some(team)) => Some(OwnerRef::Team(team)),
+                (None, None) => None,
+            };
+            let owner = match who {
+                Some(who) => who.as_recorded_now(conn)?,
+                None => Value::Null,
+            };
+            let kind = after.and_then(|a| a.get("kind")).cloned();
+            vec![Shape {
+                field: None,
+                before: None,
+                after: Some(json!({"owner": owner, "kind": kind})),
+            }]
+        }
+        Some(EventKind::FieldChanged) => {
+            let part = |v: Option<&Value>, i: usize| {
+                v.and_then(|v| v.get(i)).cloned().unwrap_or(Value::Null)
+            };
+            let before = event.before.as_ref();
+            vec![
+                Shape {
+                    field: Some("target".into()),
+                    before: Some(part(before, 0)),
+                    after: Some(part(after, 0)),
+                },
+                Shape {
+                    field: Some("target_year".into()),
+                    before: Some(part(before, 1)),
+                    after: Some(part(after, 1)),
+                },
+            ]
+        }
+        Some(EventKind::EvidenceUpdated) => {
+            let mut now = after.map(renamed_key).unwrap_or(Value::Null);
+            let mut was = json!({"evidence_id": after.and_then(|a| a.get("evidence_id"))});
+            if event.field.as_deref() == Some("verification") {
+                was["verification"] = event.before.clone().unwrap_or(Value::Null);
+                // The seed's update always left the new version awaiting review.
+                now["verification"] = json!("pending");
             }
-            (Some(EventKind::FieldChanged), Some("target"))
-                if after.is_some_and(Value::is_array) =>
-            {
-                let part = |v: Option<&Value>, i: usize| {
-                    v.and_then(|v| v.get(i)).cloned().unwrap_or(Value::Null)
-                };
-                let before = event.before.as_ref();
-                Some(vec![
-                    Shape {
-                        field: Some("target".into()),
-                        before: Some(part(before, 0)),
-                        after: Some(part(after, 0)),
-                    },
-                    Shape {
-                        field: Some("target_year".into()),
-                        before: Some(part(before, 1)),
-                        after: Some(part(after, 1)),
-                    },
-                ])
-            }
-            (Some(EventKind::EvidenceAdded), _)
-                if after.is_some_and(|a| a.get("key").is_some()) =>
-            {
-                Some(vec![Shape {
-                    field: None,
-                    before: None,
-                    after: after.map(renamed_key),
-                }])
-            }
-            (Some(EventKind::EvidenceUpdated), _)
-                if after.is_some_and(|a| a.get("key").is_some()) =>
-            {
-                let mut now = after.map(renamed_key).unwrap_or(Value::Null);
-                let mut was = json!({"evidence_id": after.and_then(|a| a.get("evidence_id"))});
-                if event.field.as_deref() == Some("verification") {
-                    was["verification"] = event.before.clone().unwrap_or(Value::Null);
-                    // The seed's update always left the new version awaiting review.
-                    now["verification"] = json!("pending");
-                }
-                Some(vec![Shape {
-                    field: None,
-                    before: Some(was),
-                    after: Some(now),
-                }])
-            }
-            _ => None,
-        },
-    )
+            vec![Shape {
+                field: None,
+                before: Some(was),
+                after: Some(now),
+            }]
+        }
+        // `EvidenceAdded`, the only other kind `old_shape` admits.
+        _ => vec![Shape {
+            field: None,
+            before: None,
+            after: after.map(renamed_key),
+        }],
+    };
+    Ok(Some(shape))
 }
 
 /// Whether `event` is what the service recorded: made by the system and sealed under a key it
@@ -209,11 +187,19 @@ fn recorded(all: &[HistoryEvent], keyring: &Keyring) -> HashMap<i32, (i32, Vec<S
 pub fn reshape_legacy(conn: &mut PgConnection) -> Result<usize> {
     use diesel::dsl::sql;
     use diesel::sql_types::Bool;
+    // An item reshaped once is done for good: nothing writes the old shapes any more.
     let pending: Vec<Uuid> = events::table
         .filter(sql::<Bool>(SQL_OLD_SHAPES))
+        .filter(sql::<Bool>(
+            "NOT EXISTS (SELECT 1 FROM history_events r WHERE r.kind = 'history_reshaped' \
+             AND r.recommendation_id = history_events.recommendation_id)",
+        ))
         .select(events::recommendation_id)
         .distinct()
         .load(conn)?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
     let keyring = keys::current()?;
     let mut reshaped = 0;
     for item in pending {

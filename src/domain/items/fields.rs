@@ -151,16 +151,16 @@ impl ProgressNote {
     }
 }
 
-/// A reason given for a change (a transition, a snooze, an acknowledgement): trimmed, blank is
-/// none, at most 5,000 characters. `field` names the input in a refusal.
+/// A reason given for a change (a transition, a snooze, an acknowledgement): at most 5,000
+/// characters, trimmed, blank is none. `field` names the input in a refusal.
 pub fn reason(field: &'static str, reason: Option<String>) -> Result<Option<String>> {
-    let reason = reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
+    // Counted as sent, as the OpenAPI document's `maxLength` counts.
     if reason.as_ref().is_some_and(|r| r.chars().count() > 5000) {
         return Err(Error::invalid(field, "must be at most 5000 characters"));
     }
-    Ok(reason)
+    Ok(reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty()))
 }
 
 #[cfg(test)]
@@ -207,6 +207,9 @@ mod tests {
         );
         assert_eq!(reason("reason", Some("   ".into())).ok(), Some(None));
         assert!(reason("reason", Some("x".repeat(5001))).is_err());
+        // Counted as sent, padding included, as the OpenAPI document's `maxLength` counts.
+        assert!(reason("reason", Some(format!(" {} ", "x".repeat(4999)))).is_err());
+        assert!(reason("reason", Some("x".repeat(5000))).is_ok());
         assert_eq!(Progress::parse(100).map(Progress::get).ok(), Some(100));
         assert!(Progress::parse(101).is_err());
         assert!(Progress::parse(-1).is_err());

@@ -22,27 +22,43 @@ pub enum OwnerRef {
 }
 
 impl OwnerRef {
-    fn describe(self, conn: &mut PgConnection) -> Result<Value> {
+    /// The owner's name now, `None` when there is no such user or team.
+    fn name(self, conn: &mut PgConnection) -> Result<Option<String>> {
+        Ok(match self {
+            OwnerRef::User(id) => users::table
+                .find(id)
+                .select(users::display_name)
+                .first(conn)
+                .optional()?,
+            OwnerRef::Team(id) => teams::table
+                .find(id)
+                .select(teams::name)
+                .first(conn)
+                .optional()?,
+        })
+    }
+
+    /// The owner as history records it: `{"user_id" | "team_id", "name"}`.
+    pub fn recorded(self, name: Option<String>) -> Value {
         match self {
-            OwnerRef::User(id) => {
-                let name: Option<String> = users::table
-                    .find(id)
-                    .select(users::display_name)
-                    .first(conn)
-                    .optional()?;
-                let name = name.ok_or_else(|| Error::invalid("user_id", "no such user"))?;
-                Ok(json!({"user_id": id, "name": name}))
-            }
-            OwnerRef::Team(id) => {
-                let name: Option<String> = teams::table
-                    .find(id)
-                    .select(teams::name)
-                    .first(conn)
-                    .optional()?;
-                let name = name.ok_or_else(|| Error::invalid("team_id", "no such team"))?;
-                Ok(json!({"team_id": id, "name": name}))
-            }
+            OwnerRef::User(id) => json!({"user_id": id, "name": name}),
+            OwnerRef::Team(id) => json!({"team_id": id, "name": name}),
         }
+    }
+
+    /// The owner as history records it, with the name it has now, even if it no longer
+    /// exists (its name is then `null`): for describing what was recorded earlier.
+    pub fn as_recorded_now(self, conn: &mut PgConnection) -> Result<Value> {
+        Ok(self.recorded(self.name(conn)?))
+    }
+
+    /// The owner as history records it; refuses (422) an owner that does not exist.
+    fn describe(self, conn: &mut PgConnection) -> Result<Value> {
+        let name = self.name(conn)?.ok_or_else(|| match self {
+            OwnerRef::User(_) => Error::invalid("user_id", "no such user"),
+            OwnerRef::Team(_) => Error::invalid("team_id", "no such team"),
+        })?;
+        Ok(self.recorded(Some(name)))
     }
 }
 

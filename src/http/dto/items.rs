@@ -304,7 +304,9 @@ pub struct TransitionRequest {
     pub axis: Axis,
     /// A state of that axis (see `GET /api/v1/workflow`).
     pub to: String,
-    /// Required for `noted`, `rejected`, `blocked`, `not_implemented` and `superseded`.
+    /// Required for `noted`, `rejected`, `blocked`, `not_implemented` and `superseded`; at
+    /// most 5,000 characters.
+    #[schema(max_length = 5000)]
     pub reason: Option<String>,
 }
 

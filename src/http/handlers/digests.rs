@@ -235,6 +235,8 @@ pub async fn create_digest_run(
 #[schema(example = json!({"until": "2027-01-31", "reason": "Waiting for the new budget year"}))]
 pub struct SnoozeRequest {
     pub until: NaiveDate,
+    /// Why; at most 5,000 characters.
+    #[schema(max_length = 5000)]
     pub reason: String,
 }
 
@@ -294,8 +296,10 @@ pub async fn delete_snooze(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Procurement signed; work starts in January"}))]
 pub struct AcknowledgementRequest {
-    /// Why it is on track although nothing was recorded lately (optional).
+    /// Why it is on track although nothing was recorded lately (optional; at most 5,000
+    /// characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub note: Option<String>,
 }
 
