@@ -327,3 +327,34 @@ async fn a_chain_still_ending_in_plain_hashes_is_not_sealed_by_recording_shapes(
         .collect();
     assert_eq!(kinds, vec!["created", "owner_added"]);
 }
+
+#[actix_web::test]
+async fn two_instances_starting_together_record_the_shapes_once() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "two-starts").await;
+    let item = app.new_item(&manager, &report, "Started twice").await;
+    append_old_demo_owner(&mut app.db.connect(), &item, manager.id);
+    install_test_history_key();
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let mut conn = app.db.connect();
+            std::thread::spawn(move || {
+                recotrack::domain::history::reshape_legacy(&mut conn).expect("reshape")
+            })
+        })
+        .collect();
+    let recorded: usize = starts.into_iter().map(|s| s.join().expect("a start")).sum();
+    assert_eq!(recorded, 1);
+    let history = app
+        .get_as(&manager, &format!("/api/v1/recommendations/{item}/history"))
+        .await;
+    let kinds: Vec<&str> = history
+        .body
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["created", "owner_added", "history_reshaped"]);
+}
