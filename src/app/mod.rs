@@ -15,6 +15,7 @@ use crate::db::enums::Role;
 use crate::db::local::LocalPostgres;
 use crate::db::models::User;
 use crate::db::{self, PoolOptions, migrate};
+use crate::domain::auth::callers::{self, Callers};
 use crate::domain::auth::jwt::TokenKeys;
 use crate::domain::auth::secrets;
 use crate::domain::auth::sessions::LoginLimits;
@@ -203,6 +204,7 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<(App
     let mailer = Mailer::from_settings(&settings.email)?;
     let auth = &settings.auth;
     let keys = TokenKeys::new(auth, &jwt_secret(&settings)?)?;
+    let callers = Callers::new(std::time::Duration::from_secs(auth.caller_cache_secs));
     let auth = Arc::new(AuthState {
         keys,
         limits: LoginLimits::from_settings(auth),
@@ -210,7 +212,9 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<(App
             settings.auth.password_checks_per_second,
         ),
         refresh_ttl_secs: auth.refresh_ttl_secs,
+        callers: callers.clone(),
     });
+    callers::listen(database_url.to_owned(), &callers);
     let scheduler = Scheduler::new(pool.clone(), settings.clone(), mailer, metrics.clone())?;
     let limiter = crate::http::limits::WriteLimiter::new(settings.server.writes_per_minute);
     let figures = crate::http::cache::FiguresCache::new(settings.stats.cache_secs);

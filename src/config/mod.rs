@@ -204,6 +204,10 @@ pub struct AuthSettings {
     /// allowed); past that a sign-in is refused at once (429), so a flood of guesses cannot take
     /// the CPU from everyone else.
     pub password_checks_per_second: u32,
+    /// How long an instance may answer who a caller is from memory (seconds; 0: never). Every
+    /// role change, deactivation and revocation empties it on every instance within a second
+    /// (see `domain::auth::callers`); this bounds it should a notification be lost.
+    pub caller_cache_secs: u64,
 }
 
 impl Settings {

@@ -112,6 +112,12 @@ impl Settings {
         if !(60..=86_400).contains(&auth.access_ttl_secs) {
             return key("auth.access_ttl_secs", "must be between 60 and 86400");
         }
+        if auth.caller_cache_secs > 60 {
+            return key(
+                "auth.caller_cache_secs",
+                "must be at most 60 (a lost notification must not keep a revoked session alive)",
+            );
+        }
         if auth.refresh_ttl_secs < auth.access_ttl_secs {
             return key(
                 "auth.refresh_ttl_secs",

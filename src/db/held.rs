@@ -32,7 +32,7 @@ impl Held {
         let pool = pool.clone();
         let conn = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            AnsiTransactionManager::begin_transaction(&mut *conn)?;
+            AnsiTransactionManager::begin_transaction(&mut **conn)?;
             Ok::<_, Error>(conn)
         })
         .await
@@ -83,9 +83,9 @@ impl Held {
                 return Ok(());
             };
             if commit {
-                AnsiTransactionManager::commit_transaction(&mut *conn)?;
+                AnsiTransactionManager::commit_transaction(&mut **conn)?;
             } else {
-                AnsiTransactionManager::rollback_transaction(&mut *conn)?;
+                AnsiTransactionManager::rollback_transaction(&mut **conn)?;
             }
             Ok(())
         })

@@ -9,17 +9,20 @@ pub mod migrate;
 pub mod models;
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::connection::InstrumentationEvent;
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, RunQueryDsl};
 
 use crate::error::{Error, Result};
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
-pub type PooledConn = PooledConnection<ConnectionManager<PgConnection>>;
+pub type PgPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
 
 /// Pool sizing and timeouts, as read from the `database` settings.
 #[derive(Debug, Clone, Copy)]
@@ -29,29 +32,83 @@ pub struct PoolOptions {
     pub statement_timeout_ms: u64,
 }
 
+/// A pooled connection that remembers whether the server went away under it.
+pub struct Tracked {
+    conn: PgConnection,
+    lost: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for Tracked {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tracked {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+/// Opens connections for the pool and tells it which to throw away. No statement is sent to
+/// test a connection before use: one whose server went away fails its first statement (which
+/// the caller answers 503, see [`Error`]'s `From<diesel::result::Error>`), the connection's
+/// instrumentation notes the failure, and the pool discards it on return instead of lending
+/// it out again.
 #[derive(Debug)]
-struct SessionSettings {
+pub struct Manager {
+    url: String,
     statement_timeout_ms: u64,
     statements: prometheus_client::metrics::counter::Counter,
 }
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
-    fn on_acquire(&self, conn: &mut PgConnection) -> std::result::Result<(), diesel::r2d2::Error> {
+fn is_lost(error: &DieselError) -> bool {
+    matches!(
+        error,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    )
+}
+
+impl ManageConnection for Manager {
+    type Connection = Tracked;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> std::result::Result<Tracked, Self::Error> {
+        let mut conn =
+            PgConnection::establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
         // A runaway query must not hold a connection (and a request) forever.
         diesel::sql_query(format!(
             "SET statement_timeout = {}",
             self.statement_timeout_ms
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .map_err(diesel::r2d2::Error::QueryError)?;
         // Counting starts after setup, so the figure is the statements requests cause.
         let statements = self.statements.clone();
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+        let lost = Arc::new(AtomicBool::new(false));
+        let noted = lost.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { .. } => {
                 statements.inc();
             }
+            InstrumentationEvent::FinishQuery {
+                error: Some(error), ..
+            } if is_lost(error) => noted.store(true, Ordering::Relaxed),
+            _ => {}
         });
-        Ok(())
+        Ok(Tracked { conn, lost })
+    }
+
+    fn is_valid(&self, conn: &mut Tracked) -> std::result::Result<(), Self::Error> {
+        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Tracked) -> bool {
+        std::thread::panicking() || conn.lost.load(Ordering::Relaxed) || conn.conn.is_broken()
     }
 }
 
@@ -67,12 +124,12 @@ pub fn build_pool(
         .max_size(options.max_size)
         .min_idle(Some(1))
         .connection_timeout(options.connect_timeout)
-        .test_on_check_out(true)
-        .connection_customizer(Box::new(SessionSettings {
+        .test_on_check_out(false)
+        .build_unchecked(Manager {
+            url: url.to_owned(),
             statement_timeout_ms: options.statement_timeout_ms,
             statements,
-        }))
-        .build_unchecked(ConnectionManager::new(url))
+        })
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, so diesel never stalls an

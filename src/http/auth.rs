@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
+use crate::domain::auth::callers::Callers;
 use crate::domain::auth::jwt::TokenKeys;
 use crate::domain::auth::sessions::{self, LoginLimits};
 use crate::domain::auth::{Principal, Role};
@@ -23,6 +24,8 @@ pub struct AuthState {
     /// Bounds the password checks of sign-ins.
     pub gate: crate::domain::auth::passwords::HashGate,
     pub refresh_ttl_secs: u64,
+    /// Who recent callers are, so most requests need not ask the database.
+    pub callers: Arc<Callers>,
 }
 
 /// Shared handle to [`AuthState`].
@@ -56,7 +59,8 @@ pub(crate) async fn caller(req: &HttpRequest) -> Result<Principal, Error> {
         .ok_or_else(|| Error::internal("application state missing"))?
         .clone();
     let token = bearer(req)?;
-    let principal = sessions::authenticate(&state.pool, &state.auth.keys, token).await?;
+    let principal =
+        sessions::authenticate(&state.pool, &state.auth.keys, &state.auth.callers, token).await?;
     req.extensions_mut().insert(principal);
     Ok(principal)
 }

@@ -1,8 +1,8 @@
 //! A short-lived, per-instance cache of computed dashboard figures, keyed by path and query. It
 //! bounds the cost of many dashboards polling the same figures on a large database to one
 //! computation per `stats.cache_secs`: when a figure expires, one request recomputes it while
-//! the others are still answered with the previous one (stale while revalidating). The request
-//! that recomputes holds a [`Refresh`]; if it is dropped without a result (the client left, the
+//! every request, the one that noticed included, is answered with the previous one while a
+//! background task recomputes it (stale while revalidating). The task holds a [`Refresh`]; if it is dropped without a result (the client left, the
 //! query failed, the handler panicked), the next request recomputes, so a figure cannot get stuck.
 
 use std::collections::HashMap;
@@ -30,6 +30,9 @@ pub enum Lookup {
     /// Compute the figure and hand it to [`Refresh::put`]; nobody else is doing so, or there is
     /// nothing to answer with meanwhile.
     Compute(Refresh),
+    /// Answer with this, which has expired, and recompute it in the background: no request
+    /// waits for a recomputation once a figure has been computed.
+    Stale(Bytes, Refresh),
 }
 
 /// The right (and duty) to recompute one figure. Dropped without [`Refresh::put`], it lets the
@@ -99,7 +102,11 @@ impl FiguresCache {
             }
             Some(entry) => {
                 entry.refreshing = Some(Instant::now());
-                refresh(Some(self.clone()))
+                let body = entry.body.clone();
+                match refresh(Some(self.clone())) {
+                    Lookup::Compute(refresh) => Lookup::Stale(body, refresh),
+                    other => other,
+                }
             }
             None => refresh(Some(self.clone())),
         }
@@ -145,7 +152,7 @@ mod tests {
     fn hit(lookup: Lookup) -> Option<Bytes> {
         match lookup {
             Lookup::Hit(body) => Some(body),
-            Lookup::Compute(_) => None,
+            Lookup::Compute(_) | Lookup::Stale(..) => None,
         }
     }
 
@@ -153,6 +160,16 @@ mod tests {
         match lookup {
             Lookup::Compute(refresh) => refresh,
             Lookup::Hit(body) => panic!("expected a recompute, got a hit with {body:?}"),
+            Lookup::Stale(body, _) => panic!("expected a recompute, got stale {body:?}"),
+        }
+    }
+
+    /// An expired figure: answered with what it was, recomputed by whoever holds the refresh.
+    fn stale(lookup: Lookup) -> (Bytes, Refresh) {
+        match lookup {
+            Lookup::Stale(body, refresh) => (body, refresh),
+            Lookup::Hit(body) => panic!("expected a stale answer, got a hit with {body:?}"),
+            Lookup::Compute(_) => panic!("expected a stale answer, got a recompute"),
         }
     }
 
@@ -168,7 +185,12 @@ mod tests {
         compute(cache.get("a")).put(Bytes::from_static(b"1"));
         assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"1")));
         expire(&cache, "a");
-        let refresh = compute(cache.get("a"));
+        let (answered, refresh) = stale(cache.get("a"));
+        assert_eq!(
+            answered,
+            Bytes::from_static(b"1"),
+            "the noticing request waits for nothing"
+        );
         assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"1")));
         refresh.put(Bytes::from_static(b"2"));
         assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"2")));
@@ -179,8 +201,8 @@ mod tests {
         let cache = FiguresCache::new(60);
         compute(cache.get("a")).put(Bytes::from_static(b"1"));
         expire(&cache, "a");
-        drop(compute(cache.get("a")));
-        compute(cache.get("a")).put(Bytes::from_static(b"3"));
+        drop(stale(cache.get("a")));
+        stale(cache.get("a")).1.put(Bytes::from_static(b"3"));
         assert_eq!(hit(cache.get("a")), Some(Bytes::from_static(b"3")));
     }
 
@@ -189,11 +211,12 @@ mod tests {
         let cache = FiguresCache::new(60);
         compute(cache.get("a")).put(Bytes::from_static(b"1"));
         expire(&cache, "a");
-        let stuck = compute(cache.get("a"));
+        let stuck = stale(cache.get("a"));
         if let Some(entry) = cache.entries.lock().expect("lock").get_mut("a") {
             entry.refreshing = Some(Instant::now() - Duration::from_secs(61));
         }
-        assert!(hit(cache.get("a")).is_none(), "a new recompute starts");
+        let (old, _again) = stale(cache.get("a"));
+        assert_eq!(old, Bytes::from_static(b"1"), "a new recompute starts");
         std::mem::forget(stuck);
     }
 

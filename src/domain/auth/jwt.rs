@@ -210,6 +210,7 @@ mod tests {
             login_max_failures_per_account: 5,
             login_max_failures_per_client: 20,
             password_checks_per_second: 8,
+            caller_cache_secs: 5,
         }
     }
 

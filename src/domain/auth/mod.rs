@@ -2,6 +2,7 @@
 //! result of authentication is a [`Principal`]; what it may do is decided by its role here and
 //! by ownership in the item rules.
 
+pub mod callers;
 pub mod jwt;
 pub mod passwords;
 pub mod rate_limit;
@@ -22,8 +23,8 @@ pub enum Actor {
     Token { id: Uuid },
 }
 
-/// An authenticated caller and the role it acts with (read fresh from the database on every
-/// request, so a role change or deactivation applies at once).
+/// An authenticated caller and the role it acts with (as the database has it, through the
+/// caller cache that every role change, deactivation and revocation empties).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {
     pub actor: Actor,

@@ -1,9 +1,12 @@
 //! Signing in and out, rotating refresh tokens, and turning a bearer value into a [`Principal`].
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::callers::{Callers, Entry, Key};
 use super::jwt::TokenKeys;
 use super::passwords::HashGate;
 use super::rate_limit::{self, Limit};
@@ -226,59 +229,111 @@ pub async fn logout(pool: &PgPool, principal: Principal) -> Result<()> {
     .await
 }
 
-/// Turns an `Authorization: Bearer` value into the caller, checking revocation and the user's
-/// current role and active flag on every request.
-pub async fn authenticate(pool: &PgPool, keys: &TokenKeys, bearer: String) -> Result<Principal> {
-    if bearer.starts_with(API_TOKEN_PREFIX) {
-        return db::run(pool, move |conn| api_token_principal(conn, &bearer)).await;
+/// Turns an `Authorization: Bearer` value into the caller: the token's signature and expiry
+/// checked in process, the account's role and active flag and the session's revocation from
+/// `callers` when it holds them (see [`callers`](super::callers) for how long), else from the
+/// database.
+pub async fn authenticate(
+    pool: &PgPool,
+    keys: &TokenKeys,
+    callers: &Arc<Callers>,
+    bearer: String,
+) -> Result<Principal> {
+    let (key, subject) = if bearer.starts_with(API_TOKEN_PREFIX) {
+        (Key::Token(secrets::digest(&bearer)), None)
+    } else {
+        let claims = keys.verify(&bearer)?;
+        (Key::Session(claims.sid), Some(claims.sub))
+    };
+    if let Some(outcome) = callers.get(&key, subject) {
+        return outcome.map_err(Error::Unauthenticated);
     }
-    let claims = keys.verify(&bearer)?;
-    db::run(pool, move |conn| {
-        let revoked = diesel::dsl::exists(
-            refresh_tokens::table
-                .filter(refresh_tokens::family_id.eq(claims.sid))
-                .filter(refresh_tokens::revoked_at.is_not_null()),
-        );
-        let found: Option<(Role, bool, bool)> = users::table
-            .find(claims.sub)
-            .select((users::role, users::active, revoked))
-            .first(conn)
-            .optional()?;
-        match found {
-            Some((role, true, false)) => Ok(Principal {
-                actor: Actor::User {
-                    id: claims.sub,
-                    session: claims.sid,
-                },
-                role,
-            }),
-            Some((_, false, _)) => Err(Error::Unauthenticated("the account is deactivated")),
-            Some((_, _, true)) => Err(Error::Unauthenticated("the session was signed out")),
-            None => Err(Error::Unauthenticated("the access token is invalid")),
-        }
+    let generation = callers.generation();
+    let entry = db::run(pool, move |conn| match key {
+        Key::Token(digest) => api_token_principal(conn, digest),
+        Key::Session(sid) => session_principal(conn, sid, subject.unwrap_or_default()),
     })
-    .await
+    .await?;
+    let outcome = entry.1.outcome;
+    if let Some(key) = entry.0 {
+        callers.keep(key, entry.1, generation);
+    }
+    outcome.map_err(Error::Unauthenticated)
 }
 
-fn api_token_principal(conn: &mut PgConnection, bearer: &str) -> Result<Principal> {
+/// The caller behind session `sid` of user `user`, as the database has it now.
+fn session_principal(
+    conn: &mut PgConnection,
+    sid: Uuid,
+    user: Uuid,
+) -> Result<(Option<Key>, Entry)> {
+    let revoked = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(sid))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    );
+    let found: Option<(Role, bool, bool)> = users::table
+        .find(user)
+        .select((users::role, users::active, revoked))
+        .first(conn)
+        .optional()?;
+    let outcome = match found {
+        Some((role, true, false)) => Ok(Principal {
+            actor: Actor::User {
+                id: user,
+                session: sid,
+            },
+            role,
+        }),
+        Some((_, false, _)) => Err("the account is deactivated"),
+        Some((_, _, true)) => Err("the session was signed out"),
+        // Not kept: only answers about accounts that exist are worth holding.
+        None => {
+            return Ok((
+                None,
+                Entry {
+                    outcome: Err("the access token is invalid"),
+                    subject: user,
+                    until: None,
+                },
+            ));
+        }
+    };
+    Ok((
+        Some(Key::Session(sid)),
+        Entry {
+            outcome,
+            subject: user,
+            until: None,
+        },
+    ))
+}
+
+/// The caller behind the API token with `digest`, as the database has it now. Unknown,
+/// expired and revoked tokens are not kept (a flood of made-up tokens must not fill the cache).
+fn api_token_principal(conn: &mut PgConnection, digest: String) -> Result<(Option<Key>, Entry)> {
     let now = Utc::now();
-    let found: Option<(Uuid, Role)> = api_tokens::table
-        .filter(api_tokens::token_hash.eq(secrets::digest(bearer)))
+    let found: Option<(Uuid, Role, Option<chrono::DateTime<Utc>>)> = api_tokens::table
+        .filter(api_tokens::token_hash.eq(&digest))
         .filter(api_tokens::revoked_at.is_null())
         .filter(
             api_tokens::expires_at
                 .is_null()
                 .or(api_tokens::expires_at.gt(now)),
         )
-        .select((api_tokens::id, api_tokens::role))
+        .select((api_tokens::id, api_tokens::role, api_tokens::expires_at))
         .first(conn)
         .optional()?;
-    let Some((id, role)) = found else {
-        return Err(Error::Unauthenticated(
-            "the API token is invalid, expired or revoked",
-        ));
+    let Some((id, role, expires_at)) = found else {
+        let refused = Entry {
+            outcome: Err("the API token is invalid, expired or revoked"),
+            subject: Uuid::nil(),
+            until: None,
+        };
+        return Ok((None, refused));
     };
-    // Recorded at most once a minute, so a busy dashboard does not write on every request.
+    // Recorded at most once a minute, so a busy dashboard does not write on every request;
+    // a cached token is looked up again within the cache's few seconds, so this stays true.
     diesel::update(
         api_tokens::table.find(id).filter(
             api_tokens::last_used_at
@@ -288,8 +343,13 @@ fn api_token_principal(conn: &mut PgConnection, bearer: &str) -> Result<Principa
     )
     .set(api_tokens::last_used_at.eq(now))
     .execute(conn)?;
-    Ok(Principal {
-        actor: Actor::Token { id },
-        role,
-    })
+    let entry = Entry {
+        outcome: Ok(Principal {
+            actor: Actor::Token { id },
+            role,
+        }),
+        subject: id,
+        until: expires_at,
+    };
+    Ok((Some(Key::Token(digest)), entry))
 }

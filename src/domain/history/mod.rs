@@ -112,8 +112,9 @@ impl Change {
     }
 }
 
-/// Appends `changes` to the history of `item` and moves the item's head to the last of them.
-/// The caller holds the item's row lock, so appends to one item never interleave.
+/// Appends `changes` to the history of `item`; the item's head follows the last of them (a
+/// trigger moves it in the same statement). The caller holds the item's row lock, so appends
+/// to one item never interleave.
 pub fn append(
     conn: &mut PgConnection,
     item: Uuid,
@@ -123,8 +124,24 @@ pub fn append(
     if changes.is_empty() {
         return Ok(());
     }
+    let head = head(conn, item)?;
+    append_after(conn, item, head, author, changes)
+}
+
+/// Like [`append`], after `head`, which the caller read while holding the item's lock (in the
+/// statement that locked or changed the row, saving a statement).
+pub fn append_after(
+    conn: &mut PgConnection,
+    item: Uuid,
+    head: (i32, String),
+    author: Author,
+    changes: Vec<Change>,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
     let keys = keys::current()?;
-    let (mut seq, mut prev) = head(conn, item)?;
+    let (mut seq, mut prev) = head;
     // PostgreSQL keeps microseconds; hash what will be read back.
     let at = Utc::now().trunc_subsecs(6);
     let mut rows = Vec::with_capacity(changes.len());
@@ -163,18 +180,17 @@ pub fn append(
     diesel::insert_into(events::table)
         .values(&rows)
         .execute(conn)?;
-    diesel::insert_into(heads::table)
-        .values((
-            heads::recommendation_id.eq(item),
-            heads::seq.eq(seq),
-            heads::hash.eq(&prev),
-        ))
-        .on_conflict(heads::recommendation_id)
-        .do_update()
-        .set((heads::seq.eq(seq), heads::hash.eq(&prev)))
-        .execute(conn)?;
     Ok(())
 }
+
+/// The head of the item whose row a statement reads, as SQL: `(seq, hash)` in the statement
+/// that locks or changes the row, so the append needs no read of its own.
+pub const SQL_HEAD_SEQ: &str = "coalesce((SELECT history_heads.seq FROM history_heads \
+     WHERE history_heads.recommendation_id = recommendations.id), 0)";
+/// See [`SQL_HEAD_SEQ`].
+pub const SQL_HEAD_HASH: &str = "coalesce((SELECT history_heads.hash FROM history_heads \
+     WHERE history_heads.recommendation_id = recommendations.id), \
+     '0000000000000000000000000000000000000000000000000000000000000000')";
 
 /// The head `item` records: its last event's number and hash (0 and [`GENESIS`] before any).
 pub fn head(conn: &mut PgConnection, item: Uuid) -> Result<(i32, String)> {

@@ -3,11 +3,14 @@
 //! else updates an item row, so no change goes unrecorded and none forgets the version.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::enums::{EvidenceStage, Priority, Response, Status};
+use crate::db::models::Recommendation;
 use crate::db::schema::recommendations;
 use crate::domain::history::{self, Author, Change};
 use crate::error::{Error, Result};
@@ -58,11 +61,24 @@ pub fn record(
     id: Uuid,
     author: Author,
     activity: Activity,
-    mut write: Write,
+    write: Write,
     events: Vec<Change>,
 ) -> Result<()> {
+    record_returning(conn, id, author, activity, write, events).map(|_| ())
+}
+
+/// [`record`], answering the item's row as the change left it (`None` when there was nothing
+/// to record): two statements, the update (which also reads the history head) and the append.
+pub fn record_returning(
+    conn: &mut PgConnection,
+    id: Uuid,
+    author: Author,
+    activity: Activity,
+    mut write: Write,
+    events: Vec<Change>,
+) -> Result<Option<Recommendation>> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     // A person's change moves the clock to now, through `Activity::Work`, and never to a time
     // of its own choosing: only the system sets it explicitly (the demo's idleness).
@@ -75,14 +91,21 @@ pub fn record(
     if activity == Activity::Work && author.is_person() && write.last_activity_at.is_none() {
         write.last_activity_at = Some(now);
     }
-    diesel::update(recommendations::table.find(id))
-        .set((
-            write,
-            recommendations::version.eq(recommendations::version + 1),
-            recommendations::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    history::append(conn, id, author, events)
+    let (row, seq, hash): (Recommendation, i32, String) =
+        diesel::update(recommendations::table.find(id))
+            .set((
+                write,
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(now),
+            ))
+            .returning((
+                Recommendation::as_returning(),
+                sql::<Integer>(history::SQL_HEAD_SEQ),
+                sql::<Text>(history::SQL_HEAD_HASH),
+            ))
+            .get_result(conn)?;
+    history::append_after(conn, id, (seq, hash), author, events)?;
+    Ok(Some(row))
 }
 
 /// Records `event`, a change to something of the item's own (an owner, a comment, a target, a

@@ -5,7 +5,8 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::list::{Filter, REPORT_KEY, Sort, filtered, ordered};
+use super::SQL_REPORT_KEY;
+use super::list::{Filter, Sort, filtered, ordered};
 use crate::config::StallRules;
 use crate::db::models::Recommendation;
 use crate::domain::stall;
@@ -45,7 +46,7 @@ pub fn export(
     let rows = ordered(filtered(filter, rules), sort)
         .select((
             Recommendation::as_select(),
-            sql::<Text>(REPORT_KEY),
+            sql::<Text>(SQL_REPORT_KEY),
             sql::<Text>(OWNER_NAMES),
             sql::<Text>(TARGET_TEXTS),
         ))

@@ -1,6 +1,6 @@
 //! Listing items for dashboards: filters, sorting, keyset pagination with an opaque cursor, and
-//! the total counted as the caller chooses ([`Count`]). At most three statements whatever the
-//! page size: page, owners, and the count (none when the page holds the whole list).
+//! the total counted as the caller chooses ([`Count`]). At most two statements whatever the
+//! page size: the page with its owners, and the count (none when the page holds the whole list).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -151,10 +151,6 @@ pub struct Page {
 }
 
 type Query<'a> = diesel::dsl::IntoBoxed<'a, recs::table, Pg>;
-
-/// The report key of the row, without joining reports into every count.
-pub(super) const REPORT_KEY: &str =
-    "(SELECT reports.key FROM reports WHERE reports.id = recommendations.report_id)";
 
 const DUE_KEY: &str = "coalesce(recommendations.due_date, DATE '9999-12-31')";
 
@@ -332,11 +328,7 @@ pub fn list(
         query = after_cursor(query, sort, cursor)?;
     }
     let mut rows: Vec<super::ItemRow> = ordered(query, sort)
-        .select((
-            Recommendation::as_select(),
-            sql::<Text>(REPORT_KEY),
-            sql::<Text>(super::SQL_SOURCE_ASSESSMENT),
-        ))
+        .select((Recommendation::as_select(), super::shown()))
         .limit(limit + 1)
         .load(conn)?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
@@ -358,13 +350,15 @@ pub fn list(
         }
     };
     let next_cursor = more
-        .then(|| {
-            rows.last()
-                .map(|(rec, _, _)| cursor_after(rec, sort).encode())
-        })
+        .then(|| rows.last().map(|(rec, _)| cursor_after(rec, sort).encode()))
         .flatten();
     Ok(Page {
-        items: assemble(conn, rows, rules)?,
+        items: {
+            let now = chrono::Utc::now();
+            rows.into_iter()
+                .map(|row| assemble(row, rules, now))
+                .collect::<Result<_>>()?
+        },
         total,
         total_kind,
         next_cursor,

@@ -13,21 +13,21 @@ pub mod owners;
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Json, Text};
 use uuid::Uuid;
 
 use crate::config::StallRules;
 use crate::db::enums::OwnerKind;
 use crate::db::models::Recommendation;
-use crate::db::schema::{
-    recommendation_owners as owner_rows, recommendations, reports, teams, users,
-};
+use crate::db::schema::{recommendation_owners as owner_rows, recommendations, teams, users};
 use crate::domain::stall::{self, Assessment, Facts};
 use crate::error::{Error, Result};
 
 /// An owner of an item: a user or a team.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Owner {
     pub kind: OwnerKind,
     pub user_id: Option<Uuid>,
@@ -68,6 +68,15 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Recommendation> {
     Ok(recommendations::table
         .find(id)
         .select(Recommendation::as_select())
+        .for_update()
+        .first(conn)?)
+}
+
+/// [`lock`], reading in the same statement what the item shows besides its row.
+pub fn lock_shown(conn: &mut PgConnection, id: Uuid) -> Result<ItemRow> {
+    Ok(recommendations::table
+        .find(id)
+        .select((Recommendation::as_select(), shown()))
         .for_update()
         .first(conn)?)
 }
@@ -139,47 +148,61 @@ pub const SQL_SOURCE_ASSESSMENT: &str = "(SELECT CASE \
      ELSE 'no evidence linked' END \
    FROM evidence e WHERE e.recommendation_id = recommendations.id)";
 
-/// A row as items are read: the item, its report's key, its source assessment.
-pub type ItemRow = (Recommendation, String, String);
+/// The owners of the item the statement reads, oldest first, as a JSON array of [`Owner`]s:
+/// an item and its owners come back in one statement.
+pub const SQL_OWNERS: &str = "(SELECT coalesce(json_agg(json_build_object(\
+       'kind', o.kind, 'user_id', o.user_id, 'team_id', o.team_id, \
+       'name', coalesce(u.display_name, t.name, '')) ORDER BY o.created_at, o.id), '[]'::json) \
+   FROM recommendation_owners o \
+   LEFT JOIN users u ON u.id = o.user_id LEFT JOIN teams t ON t.id = o.team_id \
+   WHERE o.recommendation_id = recommendations.id)";
 
-/// Builds API items from rows, loading all their owners at once.
-pub fn assemble(
-    conn: &mut PgConnection,
-    rows: Vec<ItemRow>,
-    rules: &StallRules,
-) -> Result<Vec<Item>> {
-    let ids: Vec<Uuid> = rows.iter().map(|(rec, _, _)| rec.id).collect();
-    let mut owners = owners_of(conn, &ids)?;
-    let now = Utc::now();
-    Ok(rows
-        .into_iter()
-        .map(|(rec, report_key, source_assessment)| {
-            let assessment = stall::assess(rules, Facts::of(&rec), now);
-            Item {
-                owners: owners.remove(&rec.id).unwrap_or_default(),
-                rec,
-                report_key,
-                assessment,
-                source_assessment,
-            }
-        })
-        .collect())
+/// The report key of the item the statement reads, without joining reports (a join would
+/// also lock the report's row in a `FOR UPDATE`).
+pub const SQL_REPORT_KEY: &str =
+    "(SELECT reports.key FROM reports WHERE reports.id = recommendations.report_id)";
+
+/// What a statement reads beside an item's row so the API can show it: its report's key, its
+/// source assessment and its owners. One statement reads an item, or a page of them, whole.
+pub type Shown = (
+    diesel::expression::SqlLiteral<Text>,
+    diesel::expression::SqlLiteral<Text>,
+    diesel::expression::SqlLiteral<Json>,
+);
+
+/// See [`Shown`].
+pub fn shown() -> Shown {
+    (
+        sql::<Text>(SQL_REPORT_KEY),
+        sql::<Text>(SQL_SOURCE_ASSESSMENT),
+        sql::<Json>(SQL_OWNERS),
+    )
 }
 
-/// One item.
+/// A row as items are read: the item, its report's key, its source assessment, its owners.
+pub type ItemRow = (Recommendation, (String, String, serde_json::Value));
+
+/// Builds an API item from its row.
+pub fn assemble(row: ItemRow, rules: &StallRules, now: DateTime<Utc>) -> Result<Item> {
+    let (rec, (report_key, source_assessment, owners)) = row;
+    let owners: Vec<Owner> = serde_json::from_value(owners).map_err(Error::internal)?;
+    let assessment = stall::assess(rules, Facts::of(&rec), now);
+    Ok(Item {
+        owners,
+        rec,
+        report_key,
+        assessment,
+        source_assessment,
+    })
+}
+
+/// One item, in one statement.
 pub fn get(conn: &mut PgConnection, id: Uuid, rules: &StallRules) -> Result<Item> {
     let row: ItemRow = recommendations::table
-        .inner_join(reports::table)
         .filter(recommendations::id.eq(id))
-        .select((
-            Recommendation::as_select(),
-            reports::key,
-            diesel::dsl::sql::<diesel::sql_types::Text>(SQL_SOURCE_ASSESSMENT),
-        ))
+        .select((Recommendation::as_select(), shown()))
         .first(conn)?;
-    assemble(conn, vec![row], rules)?
-        .pop()
-        .ok_or(Error::NotFound)
+    assemble(row, rules, Utc::now())
 }
 
 /// Commits `change` (one change to one item, which answers the item's id) in a transaction of

@@ -84,7 +84,12 @@ pub async fn create_refresh(
         state.auth.refresh_ttl_secs,
         body.into_inner().refresh_token,
     )
-    .await?;
+    .await;
+    // A reused token revokes its whole session, which this instance must stop accepting now.
+    if session.is_err() {
+        state.auth.callers.forget_all();
+    }
+    let session = session?;
     Ok(secret_response(TokenResponse::from(session)))
 }
 
@@ -102,6 +107,7 @@ pub async fn create_logout(
     caller: Viewer,
 ) -> Result<HttpResponse, Error> {
     sessions::logout(&state.pool, caller.0).await?;
+    state.auth.callers.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -52,6 +52,16 @@ where
         items::commit_then_get(conn, change, &rules)
     })
     .await?;
+    item_response(req, status, item)
+}
+
+/// The item as a change or a read answers it, with its version as `ETag` (and, when created,
+/// its `Location`).
+fn item_response(
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    item: items::Item,
+) -> Result<HttpResponse> {
     let version = item.rec.version;
     let id = item.rec.id;
     let mut response = conditional_json(
@@ -226,10 +236,12 @@ pub async fn create_transition(
     let expected = if_match(&req)?;
     let id = id.into_inner();
     let principal = caller.0;
-    Ok(
-        change_and_respond(&state, &req, actix_web::http::StatusCode::OK, move |conn| {
-            edit::transition(conn, &principal, id, to, body.reason, expected).map(|()| id)
-        })
-        .await?,
-    )
+    let rules = state.settings.stall;
+    // The move answers the item itself: no statement to read it back.
+    let row = db::transaction(&state.pool, move |conn| {
+        edit::transition(conn, &principal, id, to, body.reason, expected)
+    })
+    .await?;
+    let item = items::assemble(row, &rules, chrono::Utc::now())?;
+    Ok(item_response(&req, actix_web::http::StatusCode::OK, item)?)
 }

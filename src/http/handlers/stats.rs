@@ -125,27 +125,43 @@ where
     if csv {
         key.push_str("|csv");
     }
-    let refresh = match state.figures.get(&key) {
-        Lookup::Hit(body) => return answer(req, body, csv),
-        Lookup::Compute(refresh) => refresh,
+    let pool = state.pool.clone();
+    let compute = async move {
+        let value = db::run(&pool, move |conn| {
+            let scope = scope.resolve(conn)?;
+            work(conn, scope)
+        })
+        .await?;
+        if csv {
+            figures_csv::render(
+                serde_json::to_value(&value).map_err(crate::error::Error::internal)?,
+                shape,
+            )
+        } else {
+            Ok(bytes::Bytes::from(
+                serde_json::to_vec(&value).map_err(crate::error::Error::internal)?,
+            ))
+        }
     };
-    // On any early return (or if the client leaves and this future is dropped) `refresh` is
-    // dropped unused, and the next request recomputes.
-    let value = db::run(&state.pool, move |conn| {
-        let scope = scope.resolve(conn)?;
-        work(conn, scope)
-    })
-    .await?;
-    let body = if csv {
-        figures_csv::render(
-            serde_json::to_value(&value).map_err(crate::error::Error::internal)?,
-            shape,
-        )?
-    } else {
-        bytes::Bytes::from(serde_json::to_vec(&value).map_err(crate::error::Error::internal)?)
-    };
-    refresh.put(body.clone());
-    answer(req, body, csv)
+    // On any failure (or if the client leaves and this future is dropped) `refresh` is dropped
+    // unused, and the next request recomputes.
+    match state.figures.get(&key) {
+        Lookup::Hit(body) => answer(req, body, csv),
+        Lookup::Compute(refresh) => {
+            let body = compute.await?;
+            refresh.put(body.clone());
+            answer(req, body, csv)
+        }
+        Lookup::Stale(body, refresh) => {
+            actix_web::rt::spawn(async move {
+                match compute.await {
+                    Ok(fresh) => refresh.put(fresh),
+                    Err(e) => tracing::warn!(error = %e, "a figure was not recomputed"),
+                }
+            });
+            answer(req, body, csv)
+        }
+    }
 }
 
 fn answer(req: &HttpRequest, body: bytes::Bytes, csv: bool) -> Result<HttpResponse> {

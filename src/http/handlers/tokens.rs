@@ -102,5 +102,6 @@ pub async fn delete_token(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     db::transaction(&state.pool, move |conn| tokens::revoke(conn, id)).await?;
+    state.auth.callers.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -109,5 +109,6 @@ pub async fn update_user(
     };
     let id = id.into_inner();
     let user = db::transaction(&state.pool, move |conn| users::update(conn, id, &changes)).await?;
+    state.auth.callers.forget_all();
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

@@ -10,12 +10,16 @@ use crate::domain::auth::Principal;
 use crate::domain::history::{Author, Change};
 use crate::domain::items::apply::{self, Activity, Write};
 use crate::domain::items::fields;
-use crate::domain::items::{check_version, lock};
+use crate::domain::items::{ItemRow, check_version, lock_shown};
 use crate::domain::policy::{self, Act};
 use crate::domain::workflow::{Axis, Destination, ItemState};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// Moves item `id` to `to`: owners move the status, managers the response too.
+/// Moves item `id` to `to`: owners move the status, managers the response too. Answers the
+/// item's row as the move left it, with what it shows besides (see [`super::super::assemble`]), from the statements that made the move: the lock (which reads
+/// what the item shows besides its row, none of which a move changes), the update (which
+/// answers the new row and the history head) and the append. A contributor's ownership is
+/// one statement more.
 pub fn transition(
     conn: &mut PgConnection,
     principal: &Principal,
@@ -23,8 +27,8 @@ pub fn transition(
     to: Destination,
     reason: Option<String>,
     expected_version: Option<i32>,
-) -> Result<()> {
-    let rec = lock(conn, id)?;
+) -> Result<ItemRow> {
+    let (rec, shown): ItemRow = lock_shown(conn, id)?;
     let scope = match to {
         Destination::Response(_) => Act::ManageItem,
         Destination::Status(_) => Act::WorkOnItem,
@@ -59,12 +63,14 @@ pub fn transition(
             Change::transition(Axis::Status, json!(rec.status), json!(to)),
         ),
     };
-    apply::record(
+    let moved = apply::record_returning(
         conn,
         id,
         Author::from(principal),
         Activity::Work,
         write,
         vec![event.reason(reason)],
-    )
+    )?
+    .ok_or_else(|| Error::internal("a transition recorded nothing"))?;
+    Ok((moved, shown))
 }
