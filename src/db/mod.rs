@@ -3,6 +3,7 @@
 
 pub mod enums;
 pub mod explain;
+pub mod fragment;
 pub mod held;
 pub mod local;
 pub mod migrate;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod browser;
+mod callers;
 mod cli;
 mod compose;
 mod conventions;

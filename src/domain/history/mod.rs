@@ -18,6 +18,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::enums::ActorKind;
+use crate::db::fragment::fragment;
 use crate::db::models::{HistoryEvent, NewHistoryEvent};
 use crate::db::schema::{history_events as events, history_heads as heads};
 use crate::domain::auth::{Actor, Principal};
@@ -187,6 +188,15 @@ pub fn append_after(
 /// that locks or changes the row, so the append needs no read of its own.
 pub const SQL_HEAD_SEQ: &str = "coalesce((SELECT history_heads.seq FROM history_heads \
      WHERE history_heads.recommendation_id = recommendations.id), 0)";
+fragment!(
+    /// [`SQL_HEAD_SEQ`], keeping the statement prepared.
+    pub HeadSeq: diesel::sql_types::Integer = SQL_HEAD_SEQ
+);
+fragment!(
+    /// [`SQL_HEAD_HASH`], keeping the statement prepared.
+    pub HeadHash: diesel::sql_types::Text = SQL_HEAD_HASH
+);
+
 /// See [`SQL_HEAD_SEQ`].
 pub const SQL_HEAD_HASH: &str = "coalesce((SELECT history_heads.hash FROM history_heads \
      WHERE history_heads.recommendation_id = recommendations.id), \

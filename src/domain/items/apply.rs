@@ -3,9 +3,7 @@
 //! else updates an item row, so no change goes unrecorded and none forgets the version.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -100,8 +98,8 @@ pub fn record_returning(
             ))
             .returning((
                 Recommendation::as_returning(),
-                sql::<Integer>(history::SQL_HEAD_SEQ),
-                sql::<Text>(history::SQL_HEAD_HASH),
+                history::HeadSeq,
+                history::HeadHash,
             ))
             .get_result(conn)?;
     history::append_after(conn, id, (seq, hash), author, events)?;

@@ -14,13 +14,13 @@ pub mod owners;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Json, Text};
 use uuid::Uuid;
 
 use crate::config::StallRules;
 use crate::db::enums::OwnerKind;
+use crate::db::fragment::fragment;
 use crate::db::models::Recommendation;
 use crate::db::schema::{recommendation_owners as owner_rows, recommendations, teams, users};
 use crate::domain::stall::{self, Assessment, Facts};
@@ -162,21 +162,26 @@ pub const SQL_OWNERS: &str = "(SELECT coalesce(json_agg(json_build_object(\
 pub const SQL_REPORT_KEY: &str =
     "(SELECT reports.key FROM reports WHERE reports.id = recommendations.report_id)";
 
+fragment!(
+    /// [`SQL_REPORT_KEY`], keeping the statement prepared.
+    pub ReportKey: Text = SQL_REPORT_KEY
+);
+fragment!(
+    /// [`SQL_SOURCE_ASSESSMENT`], keeping the statement prepared.
+    pub SourceAssessment: Text = SQL_SOURCE_ASSESSMENT
+);
+fragment!(
+    /// [`SQL_OWNERS`], keeping the statement prepared.
+    pub Owners: Json = SQL_OWNERS
+);
+
 /// What a statement reads beside an item's row so the API can show it: its report's key, its
 /// source assessment and its owners. One statement reads an item, or a page of them, whole.
-pub type Shown = (
-    diesel::expression::SqlLiteral<Text>,
-    diesel::expression::SqlLiteral<Text>,
-    diesel::expression::SqlLiteral<Json>,
-);
+pub type Shown = (ReportKey, SourceAssessment, Owners);
 
 /// See [`Shown`].
 pub fn shown() -> Shown {
-    (
-        sql::<Text>(SQL_REPORT_KEY),
-        sql::<Text>(SQL_SOURCE_ASSESSMENT),
-        sql::<Json>(SQL_OWNERS),
-    )
+    (ReportKey, SourceAssessment, Owners)
 }
 
 /// A row as items are read: the item, its report's key, its source assessment, its owners.
