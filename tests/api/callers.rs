@@ -323,3 +323,29 @@ async fn connections_whose_server_went_away_give_one_503_each_and_are_not_lent_a
     );
     assert_eq!(&statuses[5..], &[200, 200, 200], "{statuses:?}");
 }
+
+#[actix_web::test]
+async fn a_flood_of_bad_refresh_tokens_does_not_empty_the_cache_for_everyone() {
+    let app = TestApp::spawn().await;
+    let viewer = app.user(Role::Viewer).await;
+    warm(&app, "/api/v1/workflow", &viewer.access, 0).await;
+    for n in 0..20 {
+        let refused = app
+            .call(
+                "POST",
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": format!("rtr_made-up-{n}")})),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.text);
+    }
+    let before = app.statements().await;
+    let reply = app.get_as(&viewer, "/api/v1/workflow").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        app.statements().await - before,
+        0,
+        "still answered from memory"
+    );
+}

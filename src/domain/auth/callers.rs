@@ -3,7 +3,7 @@
 //! that can alter an answer (a role or active flag, a revoked session or token) sends a
 //! PostgreSQL notification in its own transaction (the `auth_changes` triggers), and every
 //! instance's listener forgets the answers it names. The instance that made the change forgets
-//! at once ([`Callers::forget_all`]); others within one poll of their listener. While a
+//! at once ([`Callers::forget`]); others within one poll of their listener. While a
 //! listener is not connected, nothing is cached: the database answers every request.
 
 use std::collections::HashMap;
@@ -34,6 +34,31 @@ pub enum Key {
     Session(Uuid),
     /// An API token, by its stored digest.
     Token(String),
+}
+
+/// A change to who may call, as the `auth_changes` triggers name it in their notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A user's role or active flag (`user:<id>`): every session of theirs.
+    User(Uuid),
+    /// A session's revocation (`session:<id>`).
+    Session(Uuid),
+    /// An API token's revocation, role or expiry (`token:<id>`).
+    Token(Uuid),
+}
+
+impl Change {
+    /// The change a notification's payload names; `None` for one this version does not know.
+    pub fn parse(payload: &str) -> Option<Self> {
+        let (kind, id) = payload.split_once(':')?;
+        let id = Uuid::parse_str(id).ok()?;
+        match kind {
+            "user" => Some(Self::User(id)),
+            "session" => Some(Self::Session(id)),
+            "token" => Some(Self::Token(id)),
+            _ => None,
+        }
+    }
 }
 
 /// What authentication concluded: the caller, or why it is refused.
@@ -122,31 +147,27 @@ impl Callers {
         );
     }
 
-    /// Forgets every answer: this instance just changed who may call.
-    pub fn forget_all(&self) {
+    /// Forgets every answer (notifications may have been missed).
+    fn forget_all(&self) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.clear();
     }
 
-    /// Forgets what a notification names: `user:<id>`, `session:<id>` or `token:<id>`.
-    /// Anything else forgets everything.
-    pub fn forget(&self, payload: &str) {
-        let named = payload
-            .split_once(':')
-            .and_then(|(kind, id)| Some((kind, Uuid::parse_str(id).ok()?)));
+    /// Forgets the answers `change` can alter: the instance that made it calls this after the
+    /// change, the listener when a notification names it.
+    pub fn forget(&self, change: Change) {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::AcqRel);
-        match named {
-            Some(("user", user)) => entries.retain(|key, held| {
+        match change {
+            Change::User(user) => entries.retain(|key, held| {
                 !(matches!(key, Key::Session(_)) && held.entry.subject == user)
             }),
-            Some(("session", session)) => {
+            Change::Session(session) => {
                 entries.remove(&Key::Session(session));
             }
-            Some(("token", token)) => entries
+            Change::Token(token) => entries
                 .retain(|key, held| !(matches!(key, Key::Token(_)) && held.entry.subject == token)),
-            _ => entries.clear(),
         }
     }
 
@@ -201,9 +222,129 @@ fn listen_once(url: &str, callers: &Weak<Callers>) -> diesel::QueryResult<()> {
             return Ok(());
         };
         for notification in conn.notifications_iter() {
-            alive.forget(&notification?.payload);
+            match Change::parse(&notification?.payload) {
+                Some(change) => alive.forget(change),
+                // Named in a way this version does not know: forget all rather than too little.
+                None => alive.forget_all(),
+            }
         }
         drop(alive);
         std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::enums::Role;
+    use crate::domain::auth::Actor;
+
+    fn live() -> Arc<Callers> {
+        let callers = Callers::new(Duration::from_secs(5));
+        callers.set_live(true);
+        callers
+    }
+
+    fn session(user: Uuid, sid: Uuid) -> Entry {
+        Entry {
+            outcome: Ok(Principal {
+                actor: Actor::User {
+                    id: user,
+                    session: sid,
+                },
+                role: Role::Manager,
+            }),
+            subject: user,
+            until: None,
+        }
+    }
+
+    #[test]
+    fn an_answer_is_kept_for_its_own_subject_only() {
+        let callers = live();
+        let (user, sid) = (Uuid::new_v4(), Uuid::new_v4());
+        callers.keep(Key::Session(sid), session(user, sid), callers.generation());
+        let got = callers.get(&Key::Session(sid), Some(user));
+        assert_eq!(got.map(|o| o.map(|p| p.role)), Some(Ok(Role::Manager)));
+        assert!(
+            callers
+                .get(&Key::Session(sid), Some(Uuid::new_v4()))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_answer_read_before_a_change_is_not_kept_after_it() {
+        let callers = live();
+        let (user, sid) = (Uuid::new_v4(), Uuid::new_v4());
+        let before = callers.generation();
+        callers.forget(Change::User(user));
+        callers.keep(Key::Session(sid), session(user, sid), before);
+        assert!(callers.get(&Key::Session(sid), Some(user)).is_none());
+    }
+
+    #[test]
+    fn each_change_forgets_what_it_names_and_nothing_else() {
+        let callers = live();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (sa, sb) = (Uuid::new_v4(), Uuid::new_v4());
+        for (user, sid) in [(a, sa), (b, sb)] {
+            callers.keep(Key::Session(sid), session(user, sid), callers.generation());
+        }
+        callers.forget(Change::User(a));
+        assert!(callers.get(&Key::Session(sa), Some(a)).is_none());
+        assert!(callers.get(&Key::Session(sb), Some(b)).is_some());
+        callers.forget(Change::Session(sb));
+        assert!(callers.get(&Key::Session(sb), Some(b)).is_none());
+    }
+
+    #[test]
+    fn a_token_past_its_expiry_is_not_answered_from_memory() {
+        let callers = live();
+        let id = Uuid::new_v4();
+        let entry = Entry {
+            outcome: Ok(Principal {
+                actor: Actor::Token { id },
+                role: Role::Viewer,
+            }),
+            subject: id,
+            until: Some(Utc::now() - chrono::Duration::seconds(1)),
+        };
+        callers.keep(Key::Token("digest".into()), entry, callers.generation());
+        assert!(callers.get(&Key::Token("digest".into()), None).is_none());
+    }
+
+    #[test]
+    fn nothing_is_kept_without_a_listener_or_with_a_zero_ttl() {
+        let (user, sid) = (Uuid::new_v4(), Uuid::new_v4());
+        let cold = Callers::new(Duration::from_secs(5));
+        cold.keep(Key::Session(sid), session(user, sid), cold.generation());
+        assert!(cold.get(&Key::Session(sid), Some(user)).is_none());
+        let off = Callers::new(Duration::ZERO);
+        off.set_live(true);
+        off.keep(Key::Session(sid), session(user, sid), off.generation());
+        assert!(off.get(&Key::Session(sid), Some(user)).is_none());
+    }
+
+    #[test]
+    fn notifications_name_changes_as_the_triggers_write_them() {
+        let id = Uuid::parse_str("6f9619ff-8b86-d011-b42d-00c04fc964ff").expect("uuid");
+        assert_eq!(
+            Change::parse("user:6f9619ff-8b86-d011-b42d-00c04fc964ff"),
+            Some(Change::User(id))
+        );
+        assert_eq!(
+            Change::parse("session:6f9619ff-8b86-d011-b42d-00c04fc964ff"),
+            Some(Change::Session(id))
+        );
+        assert_eq!(
+            Change::parse("token:6f9619ff-8b86-d011-b42d-00c04fc964ff"),
+            Some(Change::Token(id))
+        );
+        assert_eq!(
+            Change::parse("team:6f9619ff-8b86-d011-b42d-00c04fc964ff"),
+            None
+        );
+        assert_eq!(Change::parse("user:nope"), None);
     }
 }

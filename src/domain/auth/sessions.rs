@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::callers::{Callers, Entry, Key};
+use super::callers::{Callers, Change, Entry, Key};
 use super::jwt::TokenKeys;
 use super::passwords::HashGate;
 use super::rate_limit::{self, Limit};
@@ -146,7 +146,8 @@ fn start_session(
 
 enum Rotation {
     Rotated(Session),
-    Reused,
+    /// The token was used before: its session (family) is now revoked.
+    Reused(Uuid),
     Refused(&'static str),
 }
 
@@ -155,6 +156,7 @@ enum Rotation {
 pub async fn refresh(
     pool: &PgPool,
     keys: &TokenKeys,
+    callers: &Callers,
     refresh_ttl_secs: u64,
     token: String,
 ) -> Result<Session> {
@@ -179,7 +181,7 @@ pub async fn refresh(
                 )
                 .set(refresh_tokens::revoked_at.eq(Utc::now()))
                 .execute(conn)?;
-                return Ok(Rotation::Reused);
+                return Ok(Rotation::Reused(row.family_id));
             }
             if row.expires_at <= Utc::now() {
                 return Ok(Rotation::Refused("the refresh token has expired"));
@@ -201,16 +203,20 @@ pub async fn refresh(
     .await?;
     match outcome {
         Rotation::Rotated(session) => Ok(session),
-        Rotation::Reused => Err(Error::Unauthenticated(
-            "the refresh token was already used; the session is revoked",
-        )),
+        Rotation::Reused(session) => {
+            // Its access tokens stop working here at once, elsewhere when notified.
+            callers.forget(Change::Session(session));
+            Err(Error::Unauthenticated(
+                "the refresh token was already used; the session is revoked",
+            ))
+        }
         Rotation::Refused(why) => Err(Error::Unauthenticated(why)),
     }
 }
 
 /// Ends the caller's session: its refresh tokens and every access token issued in it stop
 /// working at once.
-pub async fn logout(pool: &PgPool, principal: Principal) -> Result<()> {
+pub async fn logout(pool: &PgPool, callers: &Callers, principal: Principal) -> Result<()> {
     let Actor::User { session, .. } = principal.actor else {
         return Err(Error::Forbidden(
             "API tokens are revoked through /api/v1/tokens".into(),
@@ -226,7 +232,9 @@ pub async fn logout(pool: &PgPool, principal: Principal) -> Result<()> {
         .execute(conn)?;
         Ok(())
     })
-    .await
+    .await?;
+    callers.forget(Change::Session(session));
+    Ok(())
 }
 
 /// Turns an `Authorization: Bearer` value into the caller: the token's signature and expiry

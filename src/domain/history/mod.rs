@@ -227,3 +227,13 @@ pub fn stored(conn: &mut PgConnection, item: Uuid) -> Result<Vec<HistoryEvent>> 
         .select(HistoryEvent::as_select())
         .load(conn)?)
 }
+
+#[cfg(test)]
+mod head_tests {
+    /// The head an item without events reads in SQL is the chain's genesis, as in Rust.
+    #[test]
+    fn the_sql_head_of_an_item_without_events_is_the_genesis_hash() {
+        assert!(super::SQL_HEAD_HASH.contains(super::GENESIS));
+        assert!(super::SQL_HEAD_SEQ.ends_with(", 0)"));
+    }
+}

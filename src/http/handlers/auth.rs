@@ -81,15 +81,11 @@ pub async fn create_refresh(
     let session = sessions::refresh(
         &state.pool,
         &state.auth.keys,
+        &state.auth.callers,
         state.auth.refresh_ttl_secs,
         body.into_inner().refresh_token,
     )
-    .await;
-    // A reused token revokes its whole session, which this instance must stop accepting now.
-    if session.is_err() {
-        state.auth.callers.forget_all();
-    }
-    let session = session?;
+    .await?;
     Ok(secret_response(TokenResponse::from(session)))
 }
 
@@ -106,8 +102,7 @@ pub async fn create_logout(
     state: web::Data<AppState>,
     caller: Viewer,
 ) -> Result<HttpResponse, Error> {
-    sessions::logout(&state.pool, caller.0).await?;
-    state.auth.callers.forget_all();
+    sessions::logout(&state.pool, &state.auth.callers, caller.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -102,6 +102,9 @@ pub async fn delete_token(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     db::transaction(&state.pool, move |conn| tokens::revoke(conn, id)).await?;
-    state.auth.callers.forget_all();
+    state
+        .auth
+        .callers
+        .forget(crate::domain::auth::callers::Change::Token(id));
     Ok(HttpResponse::NoContent().finish())
 }

@@ -109,6 +109,9 @@ pub async fn update_user(
     };
     let id = id.into_inner();
     let user = db::transaction(&state.pool, move |conn| users::update(conn, id, &changes)).await?;
-    state.auth.callers.forget_all();
+    state
+        .auth
+        .callers
+        .forget(crate::domain::auth::callers::Change::User(id));
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
