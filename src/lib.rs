@@ -13,3 +13,4 @@ pub mod metrics;
 pub mod scheduler;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;

@@ -59,6 +59,7 @@ pub struct Metrics {
     pool_idle: Gauge,
     pub digest_runs: Family<TriggerLabels, Counter>,
     pub digest_deliveries: Family<OutcomeLabels, Counter>,
+    pub webhook_deliveries: Family<OutcomeLabels, Counter>,
     pub scheduler_lag: Gauge<f64, AtomicU64>,
     pub scheduler_ticks: Family<OutcomeLabels, Counter>,
 }
@@ -114,6 +115,12 @@ impl Metrics {
             "Digest emails handed to the transport, by outcome (sent, failed)",
             digest_deliveries.clone(),
         );
+        let webhook_deliveries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by this instance, by outcome (delivered, failed)",
+            webhook_deliveries.clone(),
+        );
         let scheduler_lag = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "scheduler_lag_seconds",
@@ -135,6 +142,7 @@ impl Metrics {
             pool_idle,
             digest_runs,
             digest_deliveries,
+            webhook_deliveries,
             scheduler_lag,
             scheduler_ticks,
         }

@@ -230,6 +230,16 @@ pub fn state(settings: Arc<Settings>, database_url: &str) -> anyhow::Result<(App
     Ok((state, scheduler))
 }
 
+/// The webhook sender over `state`'s pool.
+pub fn dispatcher(state: &AppState) -> crate::webhooks::Dispatcher {
+    crate::webhooks::Dispatcher::new(
+        state.pool.clone(),
+        state.settings.webhooks,
+        state.settings.stall,
+        state.metrics.clone(),
+    )
+}
+
 /// Installs the history keyring this process hashes and verifies with: `history.key` (and
 /// `history.previous_keys`), or for the local cluster a random key kept beside it.
 pub fn install_history_keys(settings: &Settings) -> anyhow::Result<()> {
@@ -303,16 +313,27 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .digest
         .enabled
         .then(|| actix_web::rt::spawn(scheduler.clone().run_forever()));
+    let dispatcher = dispatcher(&state);
+    let dispatching = settings
+        .webhooks
+        .enabled
+        .then(|| actix_web::rt::spawn(dispatcher.clone().run_forever()));
     tracing::info!(%address, "serving; stop with Ctrl-C");
     // On SIGTERM or Ctrl-C actix stops accepting and lets in-flight requests finish.
     http::server(state, listener)?.await?;
     tracing::info!("HTTP server stopped");
     scheduler.stop();
-    if let Some(task) = scheduled {
-        let grace = std::time::Duration::from_secs(settings.server.shutdown_timeout_secs);
-        if tokio::time::timeout(grace, task).await.is_err() {
-            tracing::warn!("the scheduler did not finish its delivery in time");
-        }
+    dispatcher.stop();
+    let grace = std::time::Duration::from_secs(settings.server.shutdown_timeout_secs);
+    if let Some(task) = scheduled
+        && tokio::time::timeout(grace, task).await.is_err()
+    {
+        tracing::warn!("the scheduler did not finish its delivery in time");
+    }
+    if let Some(task) = dispatching
+        && tokio::time::timeout(grace, task).await.is_err()
+    {
+        tracing::warn!("the webhook sender did not finish its batch in time");
     }
     drop(database);
     Ok(())

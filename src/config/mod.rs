@@ -39,6 +39,7 @@ pub struct Settings {
     pub stats: StatsSettings,
     pub history: HistorySettings,
     pub metrics: MetricsSettings,
+    pub webhooks: WebhookSettings,
 }
 
 /// Who may read `/metrics`.
@@ -59,6 +60,28 @@ pub struct HistorySettings {
     pub key: SecretString,
     /// Earlier keys, still needed to verify the events they hashed (key rotation).
     pub previous_keys: Vec<SecretString>,
+}
+
+/// Webhook delivery (`domain::webhooks`, sent by `crate::webhooks`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Whether `serve` sends webhooks (any instance with it on shares the queue).
+    pub enabled: bool,
+    /// Lets endpoints be private, loopback or link-local addresses (tests, on-premises).
+    pub allow_private_targets: bool,
+    /// How often each instance looks for due deliveries.
+    pub poll_ms: u64,
+    /// How long one request may take, connecting included.
+    pub timeout_secs: u64,
+    /// The first retry's wait; each later one doubles it (at most an hour), with jitter.
+    pub retry_base_secs: u64,
+    /// How long a delivery is retried before it is abandoned.
+    pub retry_for_secs: u64,
+    /// How long an endpoint may fail every delivery before it is disabled.
+    pub disable_after_secs: u64,
+    /// How often each instance looks for items that stalled or became overdue.
+    pub announce_secs: u64,
 }
 
 /// Dashboard figures.

@@ -130,6 +130,19 @@ impl Settings {
         if auth.login_window_secs == 0 {
             return key("auth.login_window_secs", "must be at least 1");
         }
+        let hooks = self.webhooks;
+        if !(1..=60).contains(&hooks.timeout_secs) {
+            return key("webhooks.timeout_secs", "must be from 1 to 60");
+        }
+        if !(10..=60_000).contains(&hooks.poll_ms) {
+            return key("webhooks.poll_ms", "must be from 10 to 60000");
+        }
+        if hooks.retry_for_secs > 7 * 86_400 || hooks.disable_after_secs > 7 * 86_400 {
+            return key(
+                "webhooks.retry_for_secs",
+                "retry_for_secs and disable_after_secs must be at most 604800 (a week)",
+            );
+        }
         let stall = self.stall;
         for (name, days) in [
             ("stall.pending", stall.pending),

@@ -406,6 +406,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        endpoint_id -> Uuid,
+        event_seq -> Int8,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int4,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (endpoint_id, event_seq) {
+        endpoint_id -> Uuid,
+        event_seq -> Int8,
+        recommendation_id -> Nullable<Uuid>,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        retry_from -> Timestamptz,
+        lease_token -> Nullable<Uuid>,
+        lease_until -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        url -> Text,
+        description -> Text,
+        event_types -> Array<Text>,
+        report_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        enabled -> Bool,
+        failing_since -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (seq) {
+        seq -> Int8,
+        id -> Uuid,
+        event_type -> Text,
+        recommendation_id -> Nullable<Uuid>,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_secrets (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        secret -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(comments -> recommendations (recommendation_id));
 diesel::joinable!(comments -> users (author_id));
@@ -428,6 +497,9 @@ diesel::joinable!(reports -> users (created_by));
 diesel::joinable!(team_memberships -> teams (team_id));
 diesel::joinable!(team_memberships -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_seq));
+diesel::joinable!(webhook_secrets -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -452,4 +524,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     teams,
     users,
     web_sessions,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+    webhook_secrets,
 );

@@ -25,4 +25,5 @@ pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;

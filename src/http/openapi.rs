@@ -20,6 +20,7 @@ use utoipa_actix_web::AppExt;
         (name = "users", description = "Accounts (admins)"),
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for dashboards and integrations (admins)"),
+        (name = "webhooks", description = "Webhook endpoints, their secrets and delivery log (admins); the events are in `webhooks`"),
         (name = "workflow", description = "The response and status state machines"),
         (name = "reports", description = "The source documents"),
         (name = "recommendations", description = "Tracked items: list, read, edit, move through the workflow"),
@@ -31,7 +32,13 @@ use utoipa_actix_web::AppExt;
         (name = "digests", description = "Email digests of stalled and overdue items, and snoozing"),
         (name = "stats", description = "Figures for dashboards: counts, groups, timeline, cycle times"),
     ),
-    components(schemas(crate::http::problem::Problem)),
+    components(schemas(
+        crate::http::problem::Problem,
+        crate::http::dto::webhooks::WebhookEvent,
+        crate::http::dto::webhooks::WebhookEventData,
+        crate::http::dto::webhooks::WebhookItem,
+        crate::http::dto::webhooks::WebhookChange,
+    )),
     modifiers(&BearerScheme)
 )]
 struct BaseDoc;
@@ -87,6 +94,7 @@ pub fn document(base_url: &str) -> utoipa::openapi::OpenApi {
         .configure(super::handlers::routes)
         .split_for_parts();
     let mut api = finish(api);
+    api.webhooks = Some(webhooks());
     api.servers = Some(vec![utoipa::openapi::Server::new(base_url)]);
     api
 }
@@ -94,6 +102,81 @@ pub fn document(base_url: &str) -> utoipa::openapi::OpenApi {
 /// The document as committed (for [`LOCAL_BASE_URL`]): pretty JSON with a trailing newline.
 pub fn document_json() -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&document(LOCAL_BASE_URL)).map(|json| json + "\n")
+}
+
+/// The `webhooks` section (OpenAPI 3.1): one request per event type, as the service sends it.
+fn webhooks() -> utoipa::openapi::Paths {
+    use crate::domain::webhooks::EventType;
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::{
+        ContentBuilder, ObjectBuilder, PathItem, PathsBuilder, Ref, Required, ResponseBuilder, Type,
+    };
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let mut paths = PathsBuilder::new();
+    for event in EventType::ALL {
+        let operation = OperationBuilder::new()
+            .operation_id(Some(format!(
+                "webhook_{}",
+                event.as_str().replace('.', "_")
+            )))
+            .summary(Some(event.summary()))
+            .description(Some(format!(
+                "Sent as `POST` to every enabled endpoint whose `events` include `{}` (and whose \
+                 report or team scope covers the item). The body's `type` is `{}`.",
+                event.as_str(),
+                event.as_str()
+            )))
+            .tag("webhooks")
+            // The receiver checks `webhook-signature`; no credential of the API's applies.
+            .securities(Some(
+                Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
+            ))
+            .parameter(header(
+                "webhook-id",
+                "`msg_` and the event's id: the same on every attempt and redelivery, so a \
+                 receiver drops what it has already seen",
+            ))
+            .parameter(header(
+                "webhook-timestamp",
+                "Unix seconds when this attempt was sent; refuse ones far from your clock",
+            ))
+            .parameter(header(
+                "webhook-signature",
+                "`v1,` and the base64 HMAC-SHA256, under the endpoint's secret (the bytes \
+                 after `whsec_`, base64-decoded), of `{webhook-id}.{webhook-timestamp}.{body}`; \
+                 one per live secret, space-separated, during a rotation",
+            ))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("WebhookEvent")))
+                            .build(),
+                    )
+                    .build(),
+            ))
+            .response(
+                "200",
+                ResponseBuilder::new().description(
+                    "Any 2xx acknowledges the event; anything else, a timeout (5 s) or a \
+                     redirect is retried with backoff for a day",
+                ),
+            )
+            .build();
+        paths = paths.path(event.as_str(), PathItem::new(HttpMethod::Post, operation));
+    }
+    paths.build()
 }
 
 /// A header or query parameter is absent or a string: never `null`, whatever the Rust type

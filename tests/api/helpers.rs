@@ -152,6 +152,8 @@ pub struct TestApp {
     pub address: String,
     /// This app's digest scheduler, for tests to tick.
     pub scheduler: recotrack::scheduler::Scheduler,
+    /// This app's webhook sender, for tests to run.
+    pub webhooks: recotrack::webhooks::Dispatcher,
     pub db: TestDb,
     /// Where the outbox transport writes; removed with the app.
     _outbox: tempfile::TempDir,
@@ -359,11 +361,13 @@ impl TestApp {
         let settings = Arc::new(test_settings(&db.url, &pairs));
         let (state, scheduler): (AppState, _) =
             recotrack::app::state(settings, &db.url).expect("state");
+        let webhooks = recotrack::app::dispatcher(&state);
         let server = http::server(state, listener).expect("server");
         actix_web::rt::spawn(server);
         Self {
             address,
             scheduler,
+            webhooks,
             db,
             _outbox: outbox,
             client: awc::Client::default(),

@@ -29,3 +29,4 @@ mod stall;
 mod stats;
 mod tamper;
 mod targets;
+mod webhooks;

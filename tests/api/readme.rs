@@ -163,7 +163,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         .collect();
     assert_eq!(
         (run.len(), blocks.len()),
-        (7, 11),
+        (8, 13),
         "every shell block of the README runs here unless it says why not"
     );
     let script: String = run
@@ -268,7 +268,14 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
     );
     assert!(work.join("in-progress.csv").exists());
 
-    let database = block(6);
+    let hooks = block(6);
+    assert!(
+        hooks.contains("url: resolves to a private, loopback or link-local address"),
+        "{hooks}"
+    );
+    assert!(hooks.trim_end().ends_with('0'), "{hooks}");
+
+    let database = block(7);
     assert!(database.contains("ccg-2017/01"), "{database}");
 
     let status = service.stop();

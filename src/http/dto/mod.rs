@@ -9,6 +9,7 @@ pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::{Object, ObjectBuilder, Type};

@@ -15,6 +15,7 @@ pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;
 
 use utoipa_actix_web::scope;
@@ -44,6 +45,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(tokens::create_token)
                 .service(tokens::get_token)
                 .service(tokens::delete_token)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::create_webhook)
+                .service(webhooks::get_webhook)
+                .service(webhooks::update_webhook)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::rotate_webhook_secret)
+                .service(webhooks::list_webhook_deliveries)
+                .service(webhooks::redeliver_webhook)
                 .service(workflow::get_workflow)
                 .service(reports::list_reports)
                 .service(reports::create_report)

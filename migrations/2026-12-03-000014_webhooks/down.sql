@@ -1,0 +1,13 @@
+DROP TRIGGER digest_deliveries_webhook ON digest_deliveries;
+DROP FUNCTION webhook_digest_sent();
+DROP TRIGGER history_events_webhook ON history_events;
+DROP FUNCTION webhook_history_event();
+DROP FUNCTION webhook_item(uuid);
+DROP FUNCTION webhook_event_type(text);
+DROP FUNCTION webhook_enqueue(text, uuid, jsonb);
+DROP TABLE webhook_announcements;
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_events;
+DROP TABLE webhook_secrets;
+DROP TABLE webhook_endpoints;
