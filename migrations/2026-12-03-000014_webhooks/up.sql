@@ -110,6 +110,8 @@ BEGIN
   INSERT INTO webhook_events (id, event_type, recommendation_id, payload)
   VALUES (gen_random_uuid(), kind, item, payload)
   RETURNING seq INTO event_seq;
+  -- KEY SHARE: an endpoint being deleted meanwhile is waited for and then skipped, rather
+  -- than failing the change on the deliveries' foreign key.
   INSERT INTO webhook_deliveries (endpoint_id, event_seq, recommendation_id)
   SELECT e.id, event_seq, item
     FROM webhook_endpoints e
@@ -118,7 +120,10 @@ BEGIN
           OR e.report_id = (SELECT r.report_id FROM recommendations r WHERE r.id = item))
      AND (e.team_id IS NULL
           OR EXISTS (SELECT 1 FROM recommendation_owners o
-                      WHERE o.recommendation_id = item AND o.team_id = e.team_id));
+                      WHERE o.recommendation_id = item AND o.team_id = e.team_id)
+          -- The team just removed as an owner still hears of its removal.
+          OR payload #>> '{data,change,before,owner,team_id}' = e.team_id::text)
+     FOR KEY SHARE OF e;
   RETURN true;
 END $$;
 

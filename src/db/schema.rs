@@ -198,6 +198,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    saved_views (id) {
+        id -> Uuid,
+        name -> Text,
+        owner_id -> Uuid,
+        team_id -> Nullable<Uuid>,
+        criteria -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     targets (id) {
         id -> Uuid,
         recommendation_id -> Uuid,
@@ -217,6 +229,18 @@ diesel::table! {
         recommendation_id -> Uuid,
         seq -> Int4,
         hash -> Text,
+    }
+}
+
+diesel::table! {
+    feed_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -483,12 +507,15 @@ diesel::joinable!(digest_deliveries -> users (recipient_id));
 diesel::joinable!(email_link_uses -> users (recipient_id));
 diesel::joinable!(escalations -> recommendations (recommendation_id));
 diesel::joinable!(evidence -> recommendations (recommendation_id));
+diesel::joinable!(feed_tokens -> users (user_id));
 diesel::joinable!(history_events -> recommendations (recommendation_id));
 diesel::joinable!(recommendation_owners -> recommendations (recommendation_id));
 diesel::joinable!(recommendation_owners -> teams (team_id));
 diesel::joinable!(recommendation_owners -> users (user_id));
 diesel::joinable!(history_heads -> recommendations (recommendation_id));
 diesel::joinable!(recommendations -> reports (report_id));
+diesel::joinable!(saved_views -> teams (team_id));
+diesel::joinable!(saved_views -> users (owner_id));
 diesel::joinable!(targets -> recommendations (recommendation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(report_managers -> reports (report_id));
@@ -509,6 +536,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_link_uses,
     escalations,
     evidence,
+    feed_tokens,
     history_anchors,
     history_events,
     history_heads,
@@ -519,6 +547,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     report_managers,
     reports,
+    saved_views,
     targets,
     team_memberships,
     teams,

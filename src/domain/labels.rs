@@ -46,6 +46,32 @@ pub fn of_wire(name: &str) -> String {
         .map_or_else(|_| name.replace('_', " "), str::to_owned)
 }
 
+/// A recorded value as people read it: `none`, a state's label, or the value itself.
+pub fn value(value: &Option<serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "none".to_owned(),
+        Some(serde_json::Value::String(s)) => of_wire(s),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// What a history event changed, as one line (`status: Not started → In progress`); empty for
+/// an event that names no field.
+pub fn change_line(event: &crate::db::models::HistoryEvent) -> String {
+    event
+        .field
+        .as_ref()
+        .map(|f| {
+            format!(
+                "{}: {} → {}",
+                f.replace('_', " "),
+                value(&event.before),
+                value(&event.after)
+            )
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,16 +7,19 @@ pub mod cache;
 pub mod dto;
 pub mod etag;
 pub mod export;
+pub mod feeds;
 pub mod figures_csv;
 pub mod handlers;
 pub mod head;
 pub mod idempotency;
+pub mod json_object;
 pub mod limits;
 pub mod methods;
 pub mod openapi;
 pub mod problem;
 pub mod responses;
 pub mod text_guard;
+pub mod view_param;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -56,11 +59,28 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// A JSON body whose parse error is held back until the caller is authorised, so that an
 /// unauthorised request is refused (401/403) before its body is judged (400).
-pub type Body<T> = Result<web::Json<T>, actix_web::Error>;
+pub type Body<T> = Result<web::Json<json_object::Object<T>>, actix_web::Error>;
 
 /// Unwraps a [`Body`] inside a handler, after the role extractor has admitted the caller.
 pub fn parsed<T>(body: Body<T>) -> Result<T, actix_web::Error> {
-    body.map(web::Json::into_inner)
+    body.map(|json| json.into_inner().0)
+}
+
+/// An optional JSON body: absent means `T::default()`; one that does not parse is refused,
+/// never read as absent (a caller must not get defaults they did not ask for).
+pub fn optional<T: Default>(
+    request: &actix_web::HttpRequest,
+    body: Body<T>,
+) -> Result<T, actix_web::Error> {
+    let empty = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .is_none_or(|length| length.as_bytes() == b"0");
+    match body {
+        Ok(body) => Ok(body.into_inner().0),
+        Err(_) if empty => Ok(T::default()),
+        Err(e) => Err(e),
+    }
 }
 
 /// What every handler can reach.

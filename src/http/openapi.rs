@@ -20,6 +20,8 @@ use utoipa_actix_web::AppExt;
         (name = "users", description = "Accounts (admins)"),
         (name = "teams", description = "Teams and their members"),
         (name = "tokens", description = "API tokens for dashboards and integrations (admins)"),
+        (name = "views", description = "Saved views: named list filters, used as `?view=<id>`"),
+        (name = "feeds", description = "Atom and iCalendar feeds opened by a per-user token in the URL, and those tokens"),
         (name = "webhooks", description = "Webhook endpoints, their secrets and delivery log (admins); the events are in `webhooks`"),
         (name = "workflow", description = "The response and status state machines"),
         (name = "reports", description = "The source documents"),
@@ -77,12 +79,15 @@ pub fn base() -> utoipa::openapi::OpenApi {
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8080";
 
 /// Operations anyone may call without credentials; every other one declares its role.
-const PUBLIC: [&str; 5] = [
+const PUBLIC: [&str; 7] = [
     "/healthz",
     "/readyz",
     "/metrics",
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
+    // Opened by the feed token in the URL, not by a bearer token.
+    "/api/v1/feeds/{token}/recommendations/{id}.atom",
+    "/api/v1/feeds/{token}/due.ics",
 ];
 
 /// The complete document for the instance at `base_url`, as served at
@@ -320,6 +325,8 @@ mod tests {
         assert_eq!(
             public,
             [
+                "get /api/v1/feeds/{token}/due.ics",
+                "get /api/v1/feeds/{token}/recommendations/{id}.atom",
                 "get /healthz",
                 "get /metrics",
                 "get /readyz",

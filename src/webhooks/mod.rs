@@ -19,6 +19,8 @@ use crate::metrics::Metrics;
 
 /// Deliveries claimed per round trip; sent concurrently (they are for distinct items).
 const BATCH: i64 = 20;
+/// Batches one round sends at most.
+const ROUND_BATCHES: usize = 10;
 /// Settled deliveries and their log are kept this long.
 const KEEP_DAYS: i64 = 30;
 
@@ -103,40 +105,46 @@ impl Dispatcher {
         .await
     }
 
-    /// Sends every due delivery, batch by batch, until none is due.
+    /// Sends due deliveries, batch by batch, until none is due or [`ROUND_BATCHES`] batches
+    /// went out (so under steady load announcing and housekeeping still get their turn).
     pub async fn deliver_due(&self, client: &awc::Client) -> Result<(usize, usize)> {
         let policy = self.policy();
         let (mut delivered, mut failed) = (0, 0);
-        loop {
+        for _ in 0..ROUND_BATCHES {
             if self.is_stopping() {
-                return Ok((delivered, failed));
+                break;
             }
             let batch =
                 db::transaction(&self.pool, move |conn| outbox::claim(conn, BATCH, policy)).await?;
             if batch.is_empty() {
-                return Ok((delivered, failed));
+                break;
             }
             let sent =
                 futures_util::future::join_all(batch.iter().map(|c| client::send(client, c))).await;
             for (claimed, attempt) in batch.into_iter().zip(sent) {
-                let jitter = jitter();
                 let ok = attempt.succeeded();
-                let settled = {
-                    let attempt = attempt.clone();
-                    db::run(&self.pool, move |conn| {
-                        outbox::settle(conn, &claimed, &attempt, policy, jitter)
-                    })
-                    .await?
-                };
+                let (jitter, error) = (jitter(), attempt.error.clone());
+                let settled = db::run(&self.pool, move |conn| {
+                    outbox::settle(conn, &claimed, &attempt, policy, jitter)
+                })
+                .await;
+                // One delivery that cannot be recorded must not leave the others of the batch,
+                // already sent, unrecorded (they would be sent again after their lease).
+                match settled {
+                    Ok(settled) if !ok => {
+                        tracing::info!(
+                            ?settled,
+                            error = error.as_deref().unwrap_or(""),
+                            "webhook delivery failed"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "a webhook attempt could not be recorded"),
+                }
                 if ok {
                     delivered += 1;
                 } else {
                     failed += 1;
-                    tracing::info!(
-                        ?settled,
-                        error = attempt.error.as_deref().unwrap_or(""),
-                        "webhook delivery failed"
-                    );
                 }
                 Metrics::count(
                     &self.metrics.webhook_deliveries,
@@ -145,6 +153,7 @@ impl Dispatcher {
                 );
             }
         }
+        Ok((delivered, failed))
     }
 
     /// Asks [`run_forever`](Self::run_forever) to end after the batch in hand.

@@ -877,7 +877,7 @@ async fn curl_head_works_on_every_get_route_in_the_document() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 40, "every GET route of the document was tried");
+    assert_eq!(checked, 45, "every GET route of the document was tried");
 }
 
 /// DELETE removes what it names, except an API token: revoking one keeps it readable, with
@@ -941,4 +941,79 @@ async fn delete_removes_evidence_but_a_revoked_token_stays_on_record() {
         .call("GET", "/api/v1/reports", Some(&secret), None)
         .await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A body in array form (`[null, null]`, which serde would read field by field) is refused
+/// with a problem document and changes nothing, on creates, changes and sign-in alike.
+#[actix_web::test]
+async fn a_body_that_is_an_array_instead_of_an_object_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let manager = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "array-2026").await;
+    let item = app.new_item(&manager, &report, "Kept as it was").await;
+    let view = app
+        .call(
+            "POST",
+            "/api/v1/views",
+            Some(&manager.access),
+            Some(json!({"name": "Kept", "criteria": {"overdue": true}})),
+        )
+        .await;
+    assert_eq!(view.status, StatusCode::CREATED, "{}", view.text);
+    let view = view.body["id"].as_str().expect("view id").to_owned();
+    for (method, path, body) in [
+        (
+            "PATCH",
+            format!("/api/v1/views/{view}"),
+            json!([null, null]),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/views/{view}"),
+            json!(["Renamed", null, null]),
+        ),
+        (
+            "POST",
+            "/api/v1/views".to_owned(),
+            json!(["Positional", {"overdue": true}, null]),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/recommendations/{item}"),
+            json!(["Retitled"]),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/login".to_owned(),
+            json!([manager.email, "x"]),
+        ),
+    ] {
+        let reply = app
+            .call(method, &path, Some(&manager.access), Some(body.clone()))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{method} {path} {body}: {}",
+            reply.text
+        );
+        assert_eq!(
+            reply.headers.get("content-type").map(String::as_str),
+            Some("application/problem+json"),
+            "{method} {path}"
+        );
+        assert!(
+            reply.text.contains("expected a JSON object"),
+            "{method} {path}: {}",
+            reply.text
+        );
+    }
+    let kept = app.get_as(&manager, &format!("/api/v1/views/{view}")).await;
+    assert_eq!(kept.body["name"], "Kept");
+    let views = app.get_as(&manager, "/api/v1/views").await;
+    assert_eq!(views.body.as_array().map(Vec::len), Some(1));
+    let item = app
+        .get_as(&manager, &format!("/api/v1/recommendations/{item}"))
+        .await;
+    assert_eq!(item.body["title"], "Kept as it was");
 }

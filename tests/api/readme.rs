@@ -163,7 +163,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         .collect();
     assert_eq!(
         (run.len(), blocks.len()),
-        (8, 13),
+        (9, 14),
         "every shell block of the README runs here unless it says why not"
     );
     let script: String = run
@@ -275,7 +275,15 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
     );
     assert!(hooks.trim_end().ends_with('0'), "{hooks}");
 
-    let database = block(7);
+    let feeds = block(7);
+    let counts: Vec<u32> = feeds
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 2, "{feeds}");
+    assert!(counts.iter().all(|n| *n >= 1), "{feeds}");
+
+    let database = block(8);
     assert!(database.contains("ccg-2017/01"), "{database}");
 
     let status = service.stop();

@@ -554,6 +554,22 @@ async fn a_rotated_secret_keeps_signing_through_its_overlap_then_only_the_new_on
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
     let new = rotated.body["secret"].as_str().expect("secret").to_owned();
     assert_ne!(new, old);
+    // A body that does not parse is refused, not read as "the default overlap".
+    let misspelt = app
+        .call(
+            "POST",
+            &format!("/api/v1/webhooks/{hook}/secret"),
+            Some(&admin.access),
+            Some(json!({"overlapSecs": 0})),
+        )
+        .await;
+    assert_eq!(
+        misspelt.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        misspelt.text
+    );
+    assert!(misspelt.body.get("secret").is_none());
     let report = app.new_report(&manager, "rotate-2026").await;
     app.new_item(&manager, &report, "First").await;
     deliver_until(&app, &receiver, 10, |got| got.len() == 1).await;
@@ -726,4 +742,93 @@ async fn stalled_and_overdue_items_are_announced_once() {
         "UPDATE recommendations SET due_date = DATE '2026-02-28' WHERE id = '{item}'"
     ));
     assert_eq!(app.webhooks.announce().await.expect("announce"), 1);
+}
+
+#[actix_web::test]
+async fn a_team_scoped_endpoint_hears_of_its_team_being_added_and_removed() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let manager = app.user(Role::Manager).await;
+    let receiver = Receiver::start();
+    let team = app
+        .call(
+            "POST",
+            "/api/v1/teams",
+            Some(&admin.access),
+            Some(json!({"name": "Ports desk"})),
+        )
+        .await;
+    assert_eq!(team.status, StatusCode::CREATED, "{}", team.text);
+    let team = team.body["id"].as_str().expect("team id").to_owned();
+    let reply = app
+        .call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&admin.access),
+            Some(json!({"url": receiver.url, "team_id": team,
+                        "events": ["item.owner_added", "item.owner_removed", "comment.added"]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let report = app.new_report(&manager, "team-2026").await;
+    let ours = app.new_item(&manager, &report, "Ours").await;
+    let theirs = app.new_item(&manager, &report, "Not ours").await;
+    let path = format!("/api/v1/recommendations/{ours}/owners/teams/{team}");
+    let added = app
+        .call(
+            "PUT",
+            &path,
+            Some(&manager.access),
+            Some(json!({"kind": "responsible"})),
+        )
+        .await;
+    assert!(added.status.is_success(), "{}", added.text);
+    for item in [&ours, &theirs] {
+        let comment = app
+            .call(
+                "POST",
+                &format!("/api/v1/recommendations/{item}/comments"),
+                Some(&manager.access),
+                Some(json!({"body": "Any news?"})),
+            )
+            .await;
+        assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
+    }
+    let removed = app.call("DELETE", &path, Some(&manager.access), None).await;
+    assert!(removed.status.is_success(), "{}", removed.text);
+    deliver_until(&app, &receiver, 10, |got| got.len() >= 3).await;
+    app.webhooks
+        .round(&app.webhooks.client())
+        .await
+        .expect("round");
+    let got: Vec<(String, Value)> = receiver
+        .received()
+        .iter()
+        .map(Received::json)
+        .map(|b| {
+            (
+                b["type"].as_str().unwrap_or_default().to_owned(),
+                b["data"]["item"]["id"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("item.owner_added".to_owned(), json!(ours)),
+            ("comment.added".to_owned(), json!(ours)),
+            ("item.owner_removed".to_owned(), json!(ours)),
+        ]
+    );
+    // digest.sent is about no item: a scoped endpoint cannot ask for it.
+    let scoped_digest = app
+        .call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&admin.access),
+            Some(json!({"url": receiver.url, "team_id": team, "events": ["digest.sent"]})),
+        )
+        .await;
+    assert_eq!(scoped_digest.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(scoped_digest.body["field"], "events");
 }

@@ -5,6 +5,7 @@ pub mod acknowledge;
 pub mod apply;
 mod count;
 pub mod draft;
+pub mod due;
 pub mod edit;
 mod export;
 pub mod fields;

@@ -34,7 +34,7 @@ pub fn announce_due(conn: &mut PgConnection, rules: &StallRules, limit: i64) -> 
         let (condition, marker, detail) = if kind == "item.stalled" {
             (
                 stall::sql_stalled(rules),
-                "recommendations.last_activity_at::text",
+                "extract(epoch FROM recommendations.last_activity_at)::text",
                 format!(
                     "jsonb_build_object('last_activity_at', recommendations.last_activity_at, \
                      'threshold_days', {})",
@@ -44,7 +44,7 @@ pub fn announce_due(conn: &mut PgConnection, rules: &StallRules, limit: i64) -> 
         } else {
             (
                 stall::sql_overdue(),
-                "recommendations.due_date::text",
+                "(recommendations.due_date - DATE '2000-01-01')::text",
                 "jsonb_build_object('due_date', recommendations.due_date)".to_owned(),
             )
         };
@@ -61,7 +61,8 @@ pub fn announce_due(conn: &mut PgConnection, rules: &StallRules, limit: i64) -> 
                   SELECT 1 FROM webhook_announcements a \
                    WHERE a.recommendation_id = recommendations.id AND a.event_type = $1 \
                      AND a.marker = {marker}) \
-                LIMIT $2), \
+                ORDER BY recommendations.id LIMIT $2 \
+                FOR NO KEY UPDATE OF recommendations SKIP LOCKED), \
              marked AS ( \
                INSERT INTO webhook_announcements (recommendation_id, event_type, marker) \
                SELECT id, $1, marker FROM due \

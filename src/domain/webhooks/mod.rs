@@ -14,7 +14,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{
-    reports, teams, webhook_endpoints as endpoints, webhook_secrets as secrets,
+    reports, teams, webhook_deliveries as deliveries, webhook_endpoints as endpoints,
+    webhook_secrets as secrets,
 };
 use crate::error::{Error, Result};
 pub use events::EventType;
@@ -22,6 +23,8 @@ pub use targets::TargetUrl;
 
 /// At most this many endpoints: each event is one delivery per endpoint.
 pub const MAX_ENDPOINTS: i64 = 100;
+/// Secrets signing at once, at most (each adds a signature to every request).
+pub const MAX_LIVE_SECRETS: i64 = 3;
 /// The longest a rotated-out secret keeps signing.
 pub const MAX_OVERLAP_SECS: i64 = 7 * 24 * 3600;
 
@@ -179,7 +182,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, patch: &Patch) -> Result<Endpoi
     let current = endpoints::table
         .find(id)
         .select(Endpoint::as_select())
-        .for_update()
+        .for_no_key_update()
         .first(conn)?;
     let scoped = current.report_id.is_some() || current.team_id.is_some();
     let names = patch
@@ -219,6 +222,21 @@ pub fn update(conn: &mut PgConnection, id: Uuid, patch: &Patch) -> Result<Endpoi
         ))
         .returning(Endpoint::as_returning())
         .get_result(conn)?;
+    if enabling {
+        // What waited while it was disabled gets a fresh window of retries, not abandonment at
+        // its first failure.
+        diesel::update(
+            deliveries::table
+                .filter(deliveries::endpoint_id.eq(id))
+                .filter(deliveries::state.eq("pending")),
+        )
+        .set((
+            deliveries::retry_from.eq(now),
+            deliveries::next_attempt_at.eq(now),
+            deliveries::attempts.eq(0),
+        ))
+        .execute(conn)?;
+    }
     Ok(row)
 }
 
@@ -244,8 +262,28 @@ pub fn rotate(
             format!("must be from 0 to {MAX_OVERLAP_SECS}"),
         ));
     }
-    get(conn, id)?;
+    // Locked, so two rotations at once cannot each miss the other's new secret.
+    endpoints::table
+        .find(id)
+        .select(endpoints::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)?;
     let until = Utc::now() + Duration::seconds(overlap_secs);
+    let live: i64 = secrets::table
+        .filter(secrets::endpoint_id.eq(id))
+        .filter(
+            secrets::expires_at
+                .is_null()
+                .or(secrets::expires_at.gt(Utc::now())),
+        )
+        .count()
+        .get_result(conn)?;
+    if live >= MAX_LIVE_SECRETS && overlap_secs > 0 {
+        return Err(Error::Conflict(format!(
+            "{live} secrets already sign each request; wait for an overlap to end, or rotate \
+             with overlap_secs 0"
+        )));
+    }
     diesel::update(
         secrets::table.filter(secrets::endpoint_id.eq(id)).filter(
             secrets::expires_at

@@ -132,6 +132,21 @@ pub fn settle(
     jitter: f64,
 ) -> Result<Settled> {
     conn.transaction(|conn| {
+        let found = deliveries::table
+            .find((claimed.endpoint_id, claimed.event_seq))
+            .select((
+                deliveries::attempts,
+                deliveries::retry_from,
+                deliveries::lease_token,
+                deliveries::state,
+            ))
+            .for_update()
+            .first::<(i32, DateTime<Utc>, Option<Uuid>, String)>(conn)
+            .optional()?;
+        // The endpoint was deleted while the request was out: nothing is left to record.
+        let Some((count, retry_from, lease, state)) = found else {
+            return Ok(Settled::LeaseLost);
+        };
         diesel::insert_into(attempts::table)
             .values((
                 attempts::endpoint_id.eq(claimed.endpoint_id),
@@ -141,19 +156,10 @@ pub fn settle(
                 attempts::error.eq(attempt.error.as_deref().map(truncate)),
             ))
             .execute(conn)?;
-        let mine = deliveries::table
-            .find((claimed.endpoint_id, claimed.event_seq))
-            .filter(deliveries::lease_token.eq(claimed.lease_token))
-            .filter(deliveries::state.eq("pending"));
-        let (count, retry_from): (i32, DateTime<Utc>) = match mine
-            .select((deliveries::attempts, deliveries::retry_from))
-            .for_update()
-            .first(conn)
-            .optional()?
-        {
-            Some(found) => found,
-            None => return Ok(Settled::LeaseLost),
-        };
+        if lease != Some(claimed.lease_token) || state != "pending" {
+            return Ok(Settled::LeaseLost);
+        }
+        let mine = deliveries::table.find((claimed.endpoint_id, claimed.event_seq));
         let now = Utc::now();
         let status = attempt.status.map(i32::from);
         if attempt.succeeded() {
@@ -297,11 +303,41 @@ pub fn redeliver(conn: &mut PgConnection, id: Uuid, event: Uuid) -> Result<()> {
             "this delivery is still pending; it will be attempted again".into(),
         ));
     }
+    if !super::get(conn, id)?.enabled {
+        return Err(Error::Conflict(
+            "the endpoint is disabled; enable it first".into(),
+        ));
+    }
+    // Sent again now, it must not overtake a later event of the same item still on its way.
+    let item: Option<Uuid> = deliveries::table
+        .find((id, seq))
+        .select(deliveries::recommendation_id)
+        .first(conn)?;
+    if let Some(item) = item {
+        let later: i64 = deliveries::table
+            .filter(deliveries::endpoint_id.eq(id))
+            .filter(deliveries::recommendation_id.eq(item))
+            .filter(deliveries::state.eq("pending"))
+            .filter(deliveries::event_seq.gt(seq))
+            .count()
+            .get_result(conn)?;
+        if later > 0 {
+            return Err(Error::Conflict(
+                "a later event of the same item is still pending for this endpoint; \
+                 redeliver once it is settled"
+                    .into(),
+            ));
+        }
+    }
+    let now = Utc::now();
     diesel::update(deliveries::table.find((id, seq)))
         .set((
             deliveries::state.eq("pending"),
-            deliveries::next_attempt_at.eq(Utc::now()),
-            deliveries::retry_from.eq(Utc::now()),
+            deliveries::attempts.eq(0),
+            deliveries::next_attempt_at.eq(now),
+            deliveries::retry_from.eq(now),
+            deliveries::delivered_at.eq(None::<DateTime<Utc>>),
+            deliveries::last_error.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())

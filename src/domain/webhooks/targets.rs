@@ -78,14 +78,18 @@ fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = embedded_v4(v6) {
                 return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
+            let [first, second, third, ..] = v6.segments();
             !(v6.is_unspecified()
                 || v6.is_loopback()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
                 || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || (first & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)) // documentation
+                || (first == 0x2001 && second == 0x0db8) // documentation
+                || (first == 0x2001 && second == 0) // Teredo: tunnels to anywhere
+                || first == 0x2002 // 6to4: embeds an IPv4 address
+                || (first == 0x0064 && second == 0xff9b && third == 1) // local NAT64
+                || (first == 0x0100 && second == 0 && third == 0)) // discard-only
         }
     }
 }
@@ -105,6 +109,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 198 && b == 51 && c == 100)
         || (a == 203 && b == 0 && c == 113)
         || (a == 198 && (b & 0xfe) == 18) // benchmarking 198.18.0.0/15
+        || (a == 192 && b == 88 && c == 99) // 6to4 relays
         || a >= 240) // reserved
 }
 
@@ -119,9 +124,10 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
         (s[7] & 0xff) as u8,
     );
     let mapped = s[..5].iter().all(|&x| x == 0) && s[5] == 0xffff;
+    let translated = s[..4].iter().all(|&x| x == 0) && s[4] == 0xffff && s[5] == 0;
     let compatible = s[..6].iter().all(|&x| x == 0) && !ip.is_loopback() && !ip.is_unspecified();
     let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6].iter().all(|&x| x == 0);
-    (mapped || compatible || nat64).then_some(tail)
+    (mapped || translated || compatible || nat64).then_some(tail)
 }
 
 /// Resolves `url`'s host (or reads it as an address) and refuses it unless every address is
@@ -188,6 +194,12 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
             "2001:db8::1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
+            "64:ff9b:1::a00:1",
+            "::ffff:0:7f00:1",
+            "100::1",
+            "192.88.99.1",
         ] {
             assert!(!permitted(ip(private), false), "{private} was permitted");
             assert!(

@@ -238,6 +238,32 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// A saved view's id: its filters apply, and any given here as well take their place.
+    pub view: Option<Uuid>,
+}
+
+impl ListQuery {
+    /// These parameters over a saved view's: each one given here wins.
+    pub fn over(self, saved: ListQuery) -> ListQuery {
+        ListQuery {
+            status: self.status.or(saved.status),
+            response: self.response.or(saved.response),
+            report: self.report.or(saved.report),
+            owner: self.owner.or(saved.owner),
+            team: self.team.or(saved.team),
+            theme: self.theme.or(saved.theme),
+            priority: self.priority.or(saved.priority),
+            due_before: self.due_before.or(saved.due_before),
+            due_after: self.due_after.or(saved.due_after),
+            stalled: self.stalled.or(saved.stalled),
+            overdue: self.overdue.or(saved.overdue),
+            q: self.q.or(saved.q),
+            sort: self.sort.or(saved.sort),
+            limit: self.limit,
+            cursor: self.cursor,
+            view: None,
+        }
+    }
 }
 
 /// How the caller wants a list counted (RFC 7240 `Prefer`; read by the handler, which ignores

@@ -1,6 +1,7 @@
 //! Wire types: `*Request` bodies in, `*Response` bodies out. Domain rows never go on the wire.
 
 pub mod auth;
+pub mod feeds;
 pub mod integrity;
 pub mod items;
 pub mod records;
@@ -9,6 +10,7 @@ pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod views;
 pub mod webhooks;
 
 use serde::{Deserialize, Deserializer};

@@ -11,6 +11,7 @@ use crate::http::NO_STORE;
 use crate::http::auth::Viewer;
 use crate::http::dto::auth::{LoginRequest, RefreshRequest, TokenResponse};
 use crate::http::dto::users::MeResponse;
+use crate::http::json_object::Object;
 use crate::http::problem::{Denied, Problem, Rejected};
 
 /// A 200 answer that carries tokens: never cached, never kept for an `Idempotency-Key` replay.
@@ -40,9 +41,9 @@ fn secret_response(body: TokenResponse) -> HttpResponse {
 pub async fn create_login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: web::Json<Object<LoginRequest>>,
 ) -> Result<HttpResponse, Error> {
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let client = req
         .peer_addr()
         .map(|addr| addr.ip().to_string())
@@ -76,14 +77,14 @@ pub async fn create_login(
 #[post("/auth/refresh")]
 pub async fn create_refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: web::Json<Object<RefreshRequest>>,
 ) -> Result<HttpResponse, Error> {
     let session = sessions::refresh(
         &state.pool,
         &state.auth.keys,
         &state.auth.callers,
         state.auth.refresh_ttl_secs,
-        body.into_inner().refresh_token,
+        body.into_inner().0.refresh_token,
     )
     .await?;
     Ok(secret_response(TokenResponse::from(session)))

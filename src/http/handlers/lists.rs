@@ -111,13 +111,36 @@ fn next_link(state: &AppState, req: &HttpRequest, cursor: &str) -> String {
     )
 }
 
+/// A saved view's criteria as a list query, checked: every filter parses and every name names
+/// something (for `who`, since `owner=me` is whoever uses the view).
+pub(crate) fn criteria_of(
+    conn: &mut diesel::PgConnection,
+    criteria: &serde_json::Value,
+    who: Option<Uuid>,
+) -> Result<ListQuery> {
+    let query: ListQuery = serde_json::from_value(criteria.clone())
+        .map_err(|e| Error::invalid("criteria", e.to_string()))?;
+    if query.limit.is_some() || query.cursor.is_some() || query.view.is_some() {
+        return Err(Error::invalid(
+            "criteria",
+            "a view holds filters and a sort, not `limit`, `cursor` or `view`",
+        ));
+    }
+    filter_of(&query)?;
+    Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
+    named_of(&query).resolve(conn, who)?;
+    Ok(query)
+}
+
 async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     query: ListQuery,
     report: Option<Uuid>,
-    caller: Option<Uuid>,
+    who: crate::domain::auth::Principal,
 ) -> Result<HttpResponse> {
+    let caller = who.user_id();
+    let query = crate::http::view_param::list_over(&state, query, &who).await?;
     let filter = filter_of(&query)?;
     let named = named_of(&query);
     let sort = Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
@@ -200,7 +223,7 @@ pub async fn list_recommendations(
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    page(state, req, query.into_inner(), None, caller.0.user_id()).await
+    page(state, req, query.into_inner(), None, caller.0).await
 }
 
 /// Every recommendation matching the filters as CSV (RFC 4180, UTF-8 with a byte-order mark,
@@ -224,7 +247,7 @@ pub async fn export_recommendations(
     req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse> {
-    page(state, req, query.into_inner(), None, caller.0.user_id()).await
+    page(state, req, query.into_inner(), None, caller.0).await
 }
 
 /// The recommendations of one report as CSV, like `/recommendations.csv`.
@@ -252,7 +275,7 @@ pub async fn export_report_recommendations(
         req,
         query.into_inner(),
         Some(id.into_inner()),
-        caller.0.user_id(),
+        caller.0,
     )
     .await
 }
@@ -288,7 +311,7 @@ pub async fn list_report_recommendations(
         req,
         query.into_inner(),
         Some(id.into_inner()),
-        caller.0.user_id(),
+        caller.0,
     )
     .await
 }

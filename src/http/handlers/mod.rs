@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod digests;
 pub mod evidence;
+pub mod feeds;
 pub mod health;
 pub mod history;
 pub mod import;
@@ -15,6 +16,7 @@ pub mod targets;
 pub mod teams;
 pub mod tokens;
 pub mod users;
+pub mod views;
 pub mod webhooks;
 pub mod workflow;
 
@@ -45,6 +47,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(tokens::create_token)
                 .service(tokens::get_token)
                 .service(tokens::delete_token)
+                .service(feeds::create_feed_token)
+                .service(feeds::list_feed_tokens)
+                .service(feeds::delete_feed_token)
+                .service(feeds::get_item_feed)
+                .service(feeds::get_due_calendar)
+                .service(views::create_view)
+                .service(views::list_views)
+                .service(views::get_view)
+                .service(views::update_view)
+                .service(views::delete_view)
                 .service(webhooks::list_webhooks)
                 .service(webhooks::create_webhook)
                 .service(webhooks::get_webhook)

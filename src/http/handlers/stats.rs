@@ -39,6 +39,9 @@ pub struct ScopeQuery {
     /// Items owned by this user, directly or through a team: `me`, an email address or a
     /// user id.
     pub owner: Option<String>,
+    /// A saved view's id: its report, theme, team and owner apply (each given here as well
+    /// takes its place); a view that filters by anything else is refused.
+    pub view: Option<Uuid>,
 }
 
 /// A scope as asked: reports, people and teams still as named, resolved on the connection
@@ -101,6 +104,8 @@ pub struct TimelineQuery {
     pub team: Option<String>,
     /// `me`, an email address or a user id.
     pub owner: Option<String>,
+    /// A saved view's id, as for the other figures.
+    pub view: Option<Uuid>,
 }
 
 /// Figures for this request: from the cache when fresh, else computed by `work` and kept; as
@@ -204,7 +209,10 @@ pub async fn get_stats_summary(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    let scope = AskedScope::new(
+        crate::http::view_param::scope_over(&state, query.into_inner(), &caller.0).await?,
+        caller.0.user_id(),
+    );
     let rules = state.settings.stall;
     figures(&state, &req, scope, Shape::One, move |conn, scope| {
         counts::summary(conn, &scope, &rules)
@@ -241,7 +249,10 @@ pub async fn get_stats_by_report(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    let scope = AskedScope::new(
+        crate::http::view_param::scope_over(&state, query.into_inner(), &caller.0).await?,
+        caller.0.user_id(),
+    );
     groups(state, req, scope, Grouping::Report).await
 }
 
@@ -261,7 +272,10 @@ pub async fn get_stats_by_theme(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    let scope = AskedScope::new(
+        crate::http::view_param::scope_over(&state, query.into_inner(), &caller.0).await?,
+        caller.0.user_id(),
+    );
     groups(state, req, scope, Grouping::Theme).await
 }
 
@@ -282,7 +296,10 @@ pub async fn get_stats_by_owner(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    let scope = AskedScope::new(
+        crate::http::view_param::scope_over(&state, query.into_inner(), &caller.0).await?,
+        caller.0.user_id(),
+    );
     groups(state, req, scope, Grouping::Owner).await
 }
 
@@ -311,13 +328,15 @@ pub async fn get_stats_timeline(
         .transpose()?
         .unwrap_or_default();
     let to = dates::date("to", query.to.unwrap_or_else(|| Utc::now().date_naive()))?;
+    let asked = ScopeQuery {
+        report: query.report,
+        theme: query.theme,
+        team: query.team,
+        owner: query.owner,
+        view: query.view,
+    };
     let scope = AskedScope::new(
-        ScopeQuery {
-            report: query.report,
-            theme: query.theme,
-            team: query.team,
-            owner: query.owner,
-        },
+        crate::http::view_param::scope_over(&state, asked, &caller.0).await?,
         caller.0.user_id(),
     );
     let from = dates::optional("from", query.from)?;
@@ -348,7 +367,10 @@ pub async fn get_stats_cycle_times(
     req: HttpRequest,
     query: web::Query<ScopeQuery>,
 ) -> Result<HttpResponse> {
-    let scope = AskedScope::new(query.into_inner(), caller.0.user_id());
+    let scope = AskedScope::new(
+        crate::http::view_param::scope_over(&state, query.into_inner(), &caller.0).await?,
+        caller.0.user_id(),
+    );
     figures(&state, &req, scope, Shape::Measures, move |conn, scope| {
         cycle::cycle_times(conn, &scope)
     })

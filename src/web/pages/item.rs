@@ -93,14 +93,6 @@ fn moves(state: ItemState, axis: Axis) -> Vec<Choice> {
         .collect()
 }
 
-fn shown(value: &Option<serde_json::Value>) -> String {
-    match value {
-        None | Some(serde_json::Value::Null) => "none".to_owned(),
-        Some(serde_json::Value::String(s)) => labels::of_wire(s),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// Everything about one item, and the forms of the actions the viewer may take.
 pub async fn item(
     state: web::Data<AppState>,
@@ -157,18 +149,7 @@ pub async fn item(
                 _ => name_of(e.actor_id),
             },
             what: labels::of_wire(&e.kind),
-            change: e
-                .field
-                .as_ref()
-                .map(|f| {
-                    format!(
-                        "{}: {} → {}",
-                        f.replace('_', " "),
-                        shown(&e.before),
-                        shown(&e.after)
-                    )
-                })
-                .unwrap_or_default(),
+            change: labels::change_line(e),
             reason: e.reason.clone().unwrap_or_default(),
         })
         .collect();
@@ -179,7 +160,7 @@ pub async fn item(
             at: e.at.format("%Y-%m-%d").to_string(),
             who: name_of(e.actor_id),
             what: String::new(),
-            change: format!("{} → {}", shown(&e.before), shown(&e.after)),
+            change: format!("{} → {}", labels::value(&e.before), labels::value(&e.after)),
             reason: e.reason.clone().unwrap_or_default(),
         })
         .collect();

@@ -44,6 +44,7 @@ impl ReportFilters {
             sort: Self::value(&self.sort),
             limit: Some(list::DEFAULT_LIMIT),
             cursor: Self::value(&self.cursor),
+            view: None,
         }
     }
 
