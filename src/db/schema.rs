@@ -499,6 +499,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    view_subscription_mutes (subscription_id, user_id) {
+        subscription_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    view_subscriptions (id) {
+        id -> Uuid,
+        view_id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        team_id -> Nullable<Uuid>,
+        frequency -> Text,
+        weekday -> Nullable<Int2>,
+        hour -> Int2,
+        time_zone -> Text,
+        only_when_non_empty -> Bool,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(comments -> recommendations (recommendation_id));
 diesel::joinable!(comments -> users (author_id));
@@ -515,6 +539,9 @@ diesel::joinable!(recommendation_owners -> users (user_id));
 diesel::joinable!(history_heads -> recommendations (recommendation_id));
 diesel::joinable!(recommendations -> reports (report_id));
 diesel::joinable!(saved_views -> teams (team_id));
+diesel::joinable!(view_subscription_mutes -> view_subscriptions (subscription_id));
+diesel::joinable!(view_subscriptions -> saved_views (view_id));
+diesel::joinable!(view_subscriptions -> teams (team_id));
 diesel::joinable!(saved_views -> users (owner_id));
 diesel::joinable!(targets -> recommendations (recommendation_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -552,6 +579,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_memberships,
     teams,
     users,
+    view_subscription_mutes,
+    view_subscriptions,
     web_sessions,
     webhook_attempts,
     webhook_deliveries,

@@ -2,8 +2,8 @@
 //! A link carries its recipient, item, action and expiry, and an HMAC-SHA-256 over them under
 //! a key derived from the history key (so it lives where the history key lives, outside the
 //! database). Acting links are single-use: redeeming one records its hash in the same
-//! transaction as the action. Unsubscribing is idempotent instead (RFC 8058 clients may POST
-//! twice), and expires like the others.
+//! transaction as the action. Unsubscribing, from digests or from one subscription to a saved
+//! view, is idempotent instead (RFC 8058 clients may POST twice), and expires like the others.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,6 +29,9 @@ pub enum LinkAction {
     Snooze,
     /// Turns the recipient's digests off.
     Unsubscribe,
+    /// Stops one subscription to a saved view reaching the recipient (its id in the item's
+    /// place).
+    StopSubscription,
 }
 
 impl LinkAction {
@@ -37,13 +40,25 @@ impl LinkAction {
             Self::Acknowledge => "acknowledge",
             Self::Snooze => "snooze",
             Self::Unsubscribe => "unsubscribe",
+            Self::StopSubscription => "stop-subscription",
         }
     }
 
+    /// Whether the link acts once only. Stopping mail is idempotent instead: RFC 8058 clients
+    /// may POST twice, and a second stop has nothing left to do.
+    pub fn works_once(self) -> bool {
+        matches!(self, Self::Acknowledge | Self::Snooze)
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Acknowledge, Self::Snooze, Self::Unsubscribe]
-            .into_iter()
-            .find(|a| a.as_str() == raw)
+        [
+            Self::Acknowledge,
+            Self::Snooze,
+            Self::Unsubscribe,
+            Self::StopSubscription,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == raw)
     }
 }
 

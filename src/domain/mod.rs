@@ -22,6 +22,7 @@ pub mod reports;
 pub mod seed;
 pub mod stall;
 pub mod stats;
+pub mod subscriptions;
 pub mod targets;
 pub mod teams;
 pub mod tokens;

@@ -31,6 +31,8 @@ pub enum Act {
     SnoozeFromEmail,
     /// Be named a report's manager.
     ManageReport,
+    /// Subscribe a whole team to a saved view, or end a team's subscription.
+    SubscribeTeam,
 }
 
 /// Who may do an [`Act`].
@@ -59,7 +61,7 @@ const fn rule(act: Act, role: Role, on_their_own: Option<Role>) -> Rule {
 }
 
 /// The table. Its rows are the README's "Roles" section, object by object.
-pub const RULES: [Rule; 7] = [
+pub const RULES: [Rule; 8] = [
     rule(Act::ManageItem, Role::Manager, None),
     rule(Act::WorkOnItem, Role::Manager, Some(Role::Contributor)),
     rule(Act::EditEvidence, Role::Manager, Some(Role::Contributor)),
@@ -71,6 +73,10 @@ pub const RULES: [Rule; 7] = [
     rule(Act::SeeOthersDigests, Role::Admin, Some(Role::Viewer)),
     rule(Act::SnoozeFromEmail, Role::Manager, None),
     rule(Act::ManageReport, Role::Manager, None),
+    Rule {
+        person_only: true,
+        ..rule(Act::SubscribeTeam, Role::Manager, None)
+    },
 ];
 
 /// The rule for `act`.
@@ -91,6 +97,7 @@ fn refused(act: Act) -> Error {
             Act::SeeOthersDigests => "managers may preview only their own digest",
             Act::SnoozeFromEmail => "only managers may snooze items",
             Act::ManageReport => "only managers and admins can manage a report",
+            Act::SubscribeTeam => "only managers may subscribe a team",
         }
         .into(),
     )
@@ -194,6 +201,18 @@ pub fn digest_runs_visible_to(principal: &Principal) -> Option<Option<Uuid>> {
         Some(None)
     } else {
         principal.user_id().map(Some)
+    }
+}
+
+/// Refuses unless `principal` may subscribe a team to a view (a manager, signed in).
+pub fn subscribe_team(principal: &Principal) -> Result<()> {
+    let rule = rule_for(Act::SubscribeTeam);
+    if by_role(principal.role, Act::SubscribeTeam)
+        && (!rule.person_only || principal.user_id().is_some())
+    {
+        Ok(())
+    } else {
+        Err(refused(Act::SubscribeTeam))
     }
 }
 

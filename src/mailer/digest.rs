@@ -1,5 +1,5 @@
-//! The digest email: templates in `templates/email/digest/` (compiled into the binary, HTML
-//! auto-escaped) and the message built from a claimed delivery.
+//! The digest email and a subscription's: templates in `templates/email/{digest,view}/`
+//! (compiled into the binary, HTML auto-escaped), and the message built from a claimed delivery.
 
 use askama::Template;
 use lettre::Message;
@@ -9,6 +9,7 @@ use super::{MailError, Mailer};
 use crate::domain::digest::compose::Digest;
 use crate::domain::digest::deliveries::{Rendered, Renderer};
 use crate::domain::digest::queue::Claimed;
+use crate::domain::subscriptions::plan::{ViewMail, ViewRenderer};
 use crate::error::{Error, Result};
 
 #[derive(Template)]
@@ -23,7 +24,28 @@ struct Html<'a> {
     d: &'a Digest,
 }
 
-/// Renders digests (their links are made when composing).
+#[derive(Template)]
+#[template(path = "email/view/body.txt")]
+struct ViewText<'a> {
+    m: &'a ViewMail,
+}
+
+#[derive(Template)]
+#[template(path = "email/view/body.html")]
+struct ViewHtml<'a> {
+    m: &'a ViewMail,
+}
+
+impl ViewRenderer for DigestRenderer {
+    fn render_view(&self, mail: &ViewMail) -> Result<Rendered> {
+        Ok(Rendered {
+            text: ViewText { m: mail }.render().map_err(Error::internal)?,
+            html: ViewHtml { m: mail }.render().map_err(Error::internal)?,
+        })
+    }
+}
+
+/// Renders digests and subscriptions' emails (their links are made when composing).
 #[derive(Debug, Clone, Copy)]
 pub struct DigestRenderer;
 

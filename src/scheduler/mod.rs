@@ -16,6 +16,7 @@ use crate::domain::digest::desk::{DigestDesk, Pending, TickSummary};
 use crate::domain::digest::queue;
 use crate::domain::digest::schedule::Schedules;
 use crate::domain::email_links::{LinkKey, Signer};
+use crate::domain::subscriptions;
 use crate::error::Result;
 use crate::mailer::Mailer;
 use crate::mailer::digest::{DigestRenderer, host_of, message_id};
@@ -93,6 +94,21 @@ impl Scheduler {
         .await?;
         for run_trigger in &planned.triggers {
             self.metrics.count_run(run_trigger);
+        }
+        let this = self.clone();
+        let subscribed = db::run(&self.pool, move |conn| {
+            this.composing(|context, now| {
+                let settings = subscriptions::plan::Settings {
+                    rules: context.rules,
+                    base_url: context.base_url,
+                    signer: context.signer,
+                };
+                subscriptions::plan::plan(conn, &settings, &DigestRenderer, now)
+            })
+        })
+        .await?;
+        for _ in &subscribed.periods {
+            self.metrics.count_run("subscription");
         }
         let (sent, failed) = self.deliver_due().await?;
         // Housekeeping rides along: old login rate-limit windows are of no further use.

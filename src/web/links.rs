@@ -18,7 +18,7 @@ use crate::db::schema::recommendations;
 use crate::domain::auth::{Actor, Principal};
 use crate::domain::email_links::{self, LinkAction, LinkClaim, LinkRefusal};
 use crate::domain::items::{acknowledge::acknowledge, edit};
-use crate::domain::users;
+use crate::domain::{subscriptions, users};
 use crate::error::Error;
 use crate::http::AppState;
 
@@ -88,16 +88,21 @@ pub async fn confirm(
     let claim = verified(&state, &token)?;
     let (name, item, used) = db::run(&state.pool, move |conn| {
         let (_, name) = recipient(conn, claim.recipient)?;
-        let item: Option<(String, String)> = match claim.item {
-            Some(id) => Some(
+        let item: Option<(String, String)> = match (claim.action, claim.item) {
+            // The subscription's view by name; a subscription ended since has nothing to stop.
+            (LinkAction::StopSubscription, Some(id)) => Some((
+                String::new(),
+                subscriptions::view_name(conn, id)?.ok_or(Error::NotFound)?,
+            )),
+            (_, Some(id)) => Some(
                 recommendations::table
                     .find(id)
                     .select((recommendations::key, recommendations::title))
                     .first(conn)?,
             ),
-            None => None,
+            (_, None) => None,
         };
-        let used = claim.action != LinkAction::Unsubscribe && email_links::used(conn, &token)?;
+        let used = claim.action.works_once() && email_links::used(conn, &token)?;
         Ok((name, item, used))
     })
     .await?;
@@ -137,9 +142,16 @@ pub async fn act(
     };
     let outcome = db::transaction(&state.pool, move |conn| {
         let (principal, _) = recipient(conn, claim.recipient)?;
-        if claim.action == LinkAction::Unsubscribe {
-            users::set_digest_preference(conn, claim.recipient, Some(DigestFrequency::Off))?;
-            return Ok(Ok(None));
+        match (claim.action, claim.item) {
+            (LinkAction::Unsubscribe, _) => {
+                users::set_digest_preference(conn, claim.recipient, Some(DigestFrequency::Off))?;
+                return Ok(Ok(None));
+            }
+            (LinkAction::StopSubscription, Some(id)) => {
+                subscriptions::stop_for(conn, id, claim.recipient)?;
+                return Ok(Ok(None));
+            }
+            _ => {}
         }
         if let Err(refusal) = email_links::redeem(conn, &token, &claim)? {
             return Ok(Err(refusal));
@@ -147,7 +159,8 @@ pub async fn act(
         let item = claim.item.ok_or(Error::NotFound)?;
         match claim.action {
             LinkAction::Acknowledge => acknowledge(conn, &principal, item, note)?,
-            _ => {
+            LinkAction::Unsubscribe | LinkAction::StopSubscription => return Err(Error::NotFound),
+            LinkAction::Snooze => {
                 let until = Utc::now().date_naive() + chrono::Duration::days(SNOOZE_DAYS);
                 let reason = reason.or_else(|| Some("Snoozed from the digest".to_owned()));
                 edit::snooze(conn, &principal, item, Some(until), reason)?;
@@ -165,6 +178,10 @@ pub async fn act(
         LinkAction::Unsubscribe => (
             "Unsubscribed",
             "You will receive no more digests. Your preferences page turns them back on.",
+        ),
+        LinkAction::StopSubscription => (
+            "Subscription stopped",
+            "This saved view's emails will no longer reach you. Your digests are unchanged.",
         ),
         LinkAction::Acknowledge => (
             "Recorded: still on track",

@@ -28,6 +28,7 @@ mod schema;
 mod seeds;
 mod stall;
 mod stats;
+mod subscriptions;
 mod tamper;
 mod targets;
 mod views;

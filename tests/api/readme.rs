@@ -163,7 +163,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         .collect();
     assert_eq!(
         (run.len(), blocks.len()),
-        (9, 14),
+        (10, 15),
         "every shell block of the README runs here unless it says why not"
     );
     let script: String = run
@@ -275,7 +275,16 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
     );
     assert!(hooks.trim_end().ends_with('0'), "{hooks}");
 
-    let feeds = block(7);
+    let views = block(7);
+    assert!(views.contains(r#"["ccg-2017/02"]"#), "{views}");
+    assert!(
+        views.contains(
+            r#"{"frequency":"weekly","weekday":"monday","hour":8,"time_zone":"Europe/London"}"#
+        ),
+        "{views}"
+    );
+
+    let feeds = block(8);
     let counts: Vec<u32> = feeds
         .lines()
         .filter_map(|l| l.trim().parse().ok())
@@ -283,7 +292,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
     assert_eq!(counts.len(), 2, "{feeds}");
     assert!(counts.iter().all(|n| *n >= 1), "{feeds}");
 
-    let database = block(8);
+    let database = block(9);
     assert!(database.contains("ccg-2017/01"), "{database}");
 
     let status = service.stop();

@@ -12,13 +12,14 @@ use diesel::sql_types::{Int8, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::compose::{AnchorLine, Context, Digest, LinkSigner, compose};
+pub use super::enqueue::{NewDelivery, Rendered, insert};
 use super::escalations::record_escalations;
 pub use super::runs::{DeliveryView, RunView, list_runs};
 use super::schedule::Schedules;
 use super::{Audience, Qualifying, last_person_activity, select};
 use crate::config::{DigestSettings, StallRules};
 use crate::db::enums::DigestFrequency;
-use crate::db::schema::{digest_deliveries as deliveries, digest_runs as runs};
+use crate::db::schema::digest_runs as runs;
 use crate::domain::items;
 use crate::error::Result;
 
@@ -28,13 +29,6 @@ const PLAN_LOCK: i64 = 0x6469_6765_7374_706c;
 /// A digest as text and HTML. Implemented by the mailer, so this module never sees templates.
 pub trait Renderer {
     fn render(&self, digest: &Digest) -> Result<Rendered>;
-}
-
-/// The two bodies of a message.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub text: String,
-    pub html: String,
 }
 
 /// Everything composing needs besides a connection.
@@ -157,8 +151,8 @@ fn attach_admin_notes(conn: &mut PgConnection, digests: &mut [Digest]) -> Result
     Ok(())
 }
 
-/// The items of each recipient's last scheduled digest (one sent on request does not move what
-/// the next scheduled one calls new or resolved).
+/// The items of each recipient's last scheduled digest (one sent on request, or a
+/// subscription's email, does not move what the next scheduled one calls new or resolved).
 fn previous_items(
     conn: &mut PgConnection,
     recipients: &[Uuid],
@@ -172,7 +166,7 @@ fn previous_items(
     }
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT DISTINCT ON (recipient_id) recipient_id, item_ids FROM digest_deliveries \
-         WHERE status = 'sent' AND period NOT LIKE 'request:%' AND recipient_id = ANY($1) ORDER BY recipient_id, created_at DESC",
+         WHERE status = 'sent' AND period NOT LIKE 'request:%' AND period NOT LIKE 'view:%' AND recipient_id = ANY($1) ORDER BY recipient_id, created_at DESC",
     )
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(recipients)
     .load(conn)?;
@@ -289,23 +283,20 @@ fn insert_delivery(
     renderer: &dyn Renderer,
 ) -> Result<usize> {
     let rendered = renderer.render(digest)?;
-    Ok(diesel::insert_into(deliveries::table)
-        .values((
-            deliveries::id.eq(Uuid::new_v4()),
-            deliveries::run_id.eq(run),
-            deliveries::recipient_id.eq(digest.recipient_id),
-            deliveries::period.eq(period),
-            deliveries::subject.eq(&digest.subject),
-            deliveries::stalled_count.eq(i32::try_from(digest.stalled).unwrap_or(i32::MAX)),
-            deliveries::overdue_count.eq(i32::try_from(digest.overdue).unwrap_or(i32::MAX)),
-            deliveries::item_ids.eq(&digest.item_ids),
-            deliveries::body_text.eq(&rendered.text),
-            deliveries::body_html.eq(&rendered.html),
-            deliveries::unsubscribe_url.eq(&digest.unsubscribe_link),
-        ))
-        .on_conflict((deliveries::recipient_id, deliveries::period))
-        .do_nothing()
-        .execute(conn)?)
+    insert(
+        conn,
+        &NewDelivery {
+            run,
+            recipient: digest.recipient_id,
+            period,
+            subject: &digest.subject,
+            stalled: digest.stalled,
+            overdue: digest.overdue,
+            item_ids: &digest.item_ids,
+            rendered: &rendered,
+            unsubscribe_url: digest.unsubscribe_link.as_deref(),
+        },
+    )
 }
 
 /// Plans `user`'s digest as it stands now, in a run of its own (period

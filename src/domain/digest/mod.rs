@@ -4,6 +4,7 @@
 pub mod compose;
 pub mod deliveries;
 pub mod desk;
+mod enqueue;
 mod escalations;
 pub mod queue;
 pub mod reasons;

@@ -4,6 +4,7 @@
 pub mod acknowledge;
 pub mod apply;
 mod count;
+pub mod criteria;
 pub mod draft;
 pub mod due;
 pub mod edit;

@@ -243,6 +243,25 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The filters and sort, without the page.
+    pub fn criteria(&self) -> crate::domain::items::criteria::Criteria {
+        crate::domain::items::criteria::Criteria {
+            status: self.status.clone(),
+            response: self.response.clone(),
+            report: self.report.clone(),
+            owner: self.owner.clone(),
+            team: self.team.clone(),
+            theme: self.theme.clone(),
+            priority: self.priority,
+            due_before: self.due_before,
+            due_after: self.due_after,
+            stalled: self.stalled,
+            overdue: self.overdue,
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+        }
+    }
+
     /// These parameters over a saved view's: each one given here wins.
     pub fn over(self, saved: ListQuery) -> ListQuery {
         ListQuery {

@@ -6,6 +6,7 @@ pub mod integrity;
 pub mod items;
 pub mod records;
 pub mod reports;
+pub mod subscriptions;
 pub mod targets;
 pub mod teams;
 pub mod tokens;

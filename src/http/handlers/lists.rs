@@ -5,74 +5,21 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::db;
-use crate::db::enums::{Response, Status};
-use crate::domain::dates;
+use crate::domain::items::criteria::resolved;
 use crate::domain::items::list::{self, Filter, Sort};
 use crate::domain::lookup::Named;
-use crate::domain::reports;
 use crate::error::{Error, Result};
 use crate::http::auth::Viewer;
 use crate::http::dto::items::{ListQuery, PreferCount, RecommendationPage, RecommendationResponse};
 use crate::http::problem::{Denied, Missing, Rejected};
 use crate::http::{AppState, export};
 
-fn csv<T: serde::de::DeserializeOwned>(field: &str, raw: Option<&str>) -> Result<Vec<T>> {
-    raw.map(|list| {
-        list.split(',')
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| {
-                serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).map_err(
-                    |_| Error::invalid(field, format!("`{}` is not a valid value", s.trim())),
-                )
-            })
-            .collect()
-    })
-    .unwrap_or_else(|| Ok(Vec::new()))
-}
-
 pub(crate) fn filter_of(query: &ListQuery) -> Result<Filter> {
-    Ok(Filter {
-        statuses: csv::<Status>("status", query.status.as_deref())?,
-        responses: csv::<Response>("response", query.response.as_deref())?,
-        // Named by key, email or name: resolved on the request's connection (`named_of`).
-        report_id: None,
-        owner: None,
-        team: None,
-        theme: query.theme.clone(),
-        priority: query.priority,
-        due_before: dates::optional("due_before", query.due_before)?,
-        due_after: dates::optional("due_after", query.due_after)?,
-        stalled: query.stalled,
-        overdue: query.overdue,
-        q: query.q.clone(),
-    })
+    query.criteria().filter()
 }
 
 pub(crate) fn named_of(query: &ListQuery) -> Named {
-    Named {
-        report: query.report.clone(),
-        owner: query.owner.clone(),
-        team: query.team.clone(),
-    }
-}
-
-/// `filter` with the reports, people and teams `named` filled in as ids; `report` (from the
-/// path) wins over a report named in the query.
-pub(crate) fn resolved(
-    conn: &mut diesel::PgConnection,
-    mut filter: Filter,
-    named: &Named,
-    report: Option<Uuid>,
-    caller: Option<Uuid>,
-) -> Result<Filter> {
-    let ids = named.resolve(conn, caller)?;
-    filter.report_id = report.or(ids.report);
-    filter.owner = ids.owner;
-    filter.team = ids.team;
-    if let Some(report) = report {
-        reports::get(conn, report)?;
-    }
-    Ok(filter)
+    query.criteria().named()
 }
 
 /// The `count` preference of RFC 7240's `Prefer` (`Prefer: count=exact`, possibly among other
@@ -126,9 +73,7 @@ pub(crate) fn criteria_of(
             "a view holds filters and a sort, not `limit`, `cursor` or `view`",
         ));
     }
-    filter_of(&query)?;
-    Sort::parse(query.sort.as_deref().unwrap_or("ordinal"))?;
-    named_of(&query).resolve(conn, who)?;
+    query.criteria().resolve(conn, who)?;
     Ok(query)
 }
 

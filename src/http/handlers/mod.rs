@@ -12,6 +12,7 @@ pub mod lists;
 pub mod owners;
 pub mod reports;
 pub mod stats;
+pub mod subscriptions;
 pub mod targets;
 pub mod teams;
 pub mod tokens;
@@ -57,6 +58,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(views::get_view)
                 .service(views::update_view)
                 .service(views::delete_view)
+                .service(subscriptions::create_subscription)
+                .service(subscriptions::list_subscriptions)
+                .service(subscriptions::get_subscription)
+                .service(subscriptions::delete_subscription)
                 .service(webhooks::list_webhooks)
                 .service(webhooks::create_webhook)
                 .service(webhooks::get_webhook)

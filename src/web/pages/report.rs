@@ -130,7 +130,8 @@ pub async fn report(
     let cursor = query.cursor.clone();
     let (report, page) = db::run(&state.pool, move |conn| {
         let report = reports::by_key(conn, &key)?;
-        let filter = crate::http::handlers::lists::resolved(conn, filter, &named, None, Some(me))?;
+        let filter =
+            crate::domain::items::criteria::resolved(conn, filter, &named, None, Some(me))?;
         let page = list::list(
             conn,
             &filter,
