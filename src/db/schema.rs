@@ -256,6 +256,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    item_watches (user_id, recommendation_id) {
+        user_id -> Uuid,
+        recommendation_id -> Uuid,
+        watching -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (actor_id, key) {
         actor_id -> Uuid,
         key -> Text,
@@ -525,6 +534,8 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(comments -> recommendations (recommendation_id));
+diesel::joinable!(item_watches -> recommendations (recommendation_id));
+diesel::joinable!(item_watches -> users (user_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(digest_deliveries -> digest_runs (run_id));
 diesel::joinable!(digest_deliveries -> users (recipient_id));
@@ -568,6 +579,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     history_events,
     history_heads,
     idempotency_keys,
+    item_watches,
     rate_limit_buckets,
     recommendation_owners,
     recommendations,

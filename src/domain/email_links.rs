@@ -1,9 +1,10 @@
-//! Signed links in digests: "still on track", "snooze 30 days", and one-click unsubscribe.
+//! Signed links in digests: "still on track", "snooze 30 days", "stop watching", and one-click
+//! unsubscribe.
 //! A link carries its recipient, item, action and expiry, and an HMAC-SHA-256 over them under
 //! a key derived from the history key (so it lives where the history key lives, outside the
 //! database). Acting links are single-use: redeeming one records its hash in the same
 //! transaction as the action. Unsubscribing, from digests or from one subscription to a saved
-//! view, is idempotent instead (RFC 8058 clients may POST twice), and expires like the others.
+//! view, and unwatching are idempotent instead (RFC 8058 clients may POST twice), and expires like the others.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -32,6 +33,8 @@ pub enum LinkAction {
     /// Stops one subscription to a saved view reaching the recipient (its id in the item's
     /// place).
     StopSubscription,
+    /// Stops the recipient watching the item.
+    Unwatch,
 }
 
 impl LinkAction {
@@ -41,6 +44,7 @@ impl LinkAction {
             Self::Snooze => "snooze",
             Self::Unsubscribe => "unsubscribe",
             Self::StopSubscription => "stop-subscription",
+            Self::Unwatch => "unwatch",
         }
     }
 
@@ -56,6 +60,7 @@ impl LinkAction {
             Self::Snooze,
             Self::Unsubscribe,
             Self::StopSubscription,
+            Self::Unwatch,
         ]
         .into_iter()
         .find(|a| a.as_str() == raw)

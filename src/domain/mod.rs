@@ -28,5 +28,6 @@ pub mod teams;
 pub mod tokens;
 pub mod users;
 pub mod views;
+pub mod watchers;
 pub mod webhooks;
 pub mod workflow;

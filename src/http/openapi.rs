@@ -27,6 +27,7 @@ use utoipa_actix_web::AppExt;
         (name = "reports", description = "The source documents"),
         (name = "recommendations", description = "Tracked items: list, read, edit, move through the workflow"),
         (name = "owners", description = "Users and teams owning an item"),
+        (name = "watchers", description = "Watching items: their changes by others in your digest"),
         (name = "evidence", description = "Evidence on items and its review"),
         (name = "targets", description = "Measurable commitments inside items, with their own due dates and progress"),
         (name = "comments", description = "Comments on items"),

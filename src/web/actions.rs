@@ -17,7 +17,7 @@ use crate::db::schema::recommendations;
 use crate::domain::evidence::{self, EvidenceInput};
 use crate::domain::items::{acknowledge::acknowledge, edit};
 use crate::domain::workflow::{Axis, Destination};
-use crate::domain::{comments, users};
+use crate::domain::{comments, users, watchers};
 use crate::error::Error;
 use crate::http::AppState;
 
@@ -100,6 +100,10 @@ pub async fn item_action(
                 edit::snooze(conn, &principal, id, Some(date(until, "until")?), reason)?;
             }
             "unsnooze" => edit::snooze(conn, &principal, id, None, None)?,
+            "watch" | "unwatch" => {
+                let me = watchers::person(&principal)?;
+                watchers::choose(conn, me, id, action == "watch")?;
+            }
             "evidence" => {
                 let input = EvidenceInput {
                     kind: if url.is_some() {

@@ -18,7 +18,7 @@ use crate::db::schema::recommendations;
 use crate::domain::auth::{Actor, Principal};
 use crate::domain::email_links::{self, LinkAction, LinkClaim, LinkRefusal};
 use crate::domain::items::{acknowledge::acknowledge, edit};
-use crate::domain::{subscriptions, users};
+use crate::domain::{subscriptions, users, watchers};
 use crate::error::Error;
 use crate::http::AppState;
 
@@ -151,6 +151,14 @@ pub async fn act(
                 subscriptions::stop_for(conn, id, claim.recipient)?;
                 return Ok(Ok(None));
             }
+            (LinkAction::Unwatch, Some(item)) => {
+                watchers::choose(conn, claim.recipient, item, false)?;
+                let key: String = recommendations::table
+                    .find(item)
+                    .select(recommendations::key)
+                    .first(conn)?;
+                return Ok(Ok(Some(key)));
+            }
             _ => {}
         }
         if let Err(refusal) = email_links::redeem(conn, &token, &claim)? {
@@ -159,7 +167,9 @@ pub async fn act(
         let item = claim.item.ok_or(Error::NotFound)?;
         match claim.action {
             LinkAction::Acknowledge => acknowledge(conn, &principal, item, note)?,
-            LinkAction::Unsubscribe | LinkAction::StopSubscription => return Err(Error::NotFound),
+            LinkAction::Unsubscribe | LinkAction::StopSubscription | LinkAction::Unwatch => {
+                return Err(Error::NotFound);
+            }
             LinkAction::Snooze => {
                 let until = Utc::now().date_naive() + chrono::Duration::days(SNOOZE_DAYS);
                 let reason = reason.or_else(|| Some("Snoozed from the digest".to_owned()));
@@ -182,6 +192,10 @@ pub async fn act(
         LinkAction::StopSubscription => (
             "Subscription stopped",
             "This saved view's emails will no longer reach you. Your digests are unchanged.",
+        ),
+        LinkAction::Unwatch => (
+            "No longer watching",
+            "Changes to this item will no longer be in your digest. Its page lets you watch it again.",
         ),
         LinkAction::Acknowledge => (
             "Recorded: still on track",

@@ -267,6 +267,18 @@ impl SmtpSink {
         }
     }
 
+    /// Forgets the messages received so far, so the next look sees only what follows.
+    pub fn clear(&self) {
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail").join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                std::fs::remove_file(entry.path()).expect("remove a message");
+            }
+        }
+    }
+
     /// Every message received so far, as the SMTP server got it.
     pub fn raw_messages(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::new();

@@ -32,4 +32,5 @@ mod subscriptions;
 mod tamper;
 mod targets;
 mod views;
+mod watchers;
 mod webhooks;

@@ -163,7 +163,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         .collect();
     assert_eq!(
         (run.len(), blocks.len()),
-        (10, 15),
+        (11, 16),
         "every shell block of the README runs here unless it says why not"
     );
     let script: String = run
@@ -284,7 +284,15 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         "{views}"
     );
 
-    let feeds = block(8);
+    let watching = block(8);
+    assert!(
+        watching.contains(r#"{"watching":true,"digest":"daily"}"#),
+        "{watching}"
+    );
+    assert!(watching.contains(r#"["ccg-2017/01"]"#), "{watching}");
+    assert!(watching.trim_end().ends_with("false"), "{watching}");
+
+    let feeds = block(9);
     let counts: Vec<u32> = feeds
         .lines()
         .filter_map(|l| l.trim().parse().ok())
@@ -292,7 +300,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
     assert_eq!(counts.len(), 2, "{feeds}");
     assert!(counts.iter().all(|n| *n >= 1), "{feeds}");
 
-    let database = block(9);
+    let database = block(10);
     assert!(database.contains("ccg-2017/01"), "{database}");
 
     let status = service.stop();

@@ -196,6 +196,44 @@ async fn a_retried_post_with_an_idempotency_key_creates_nothing_new() {
     assert_eq!(bad_key.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// The contract the fuzzer's excluded `ensure_resource_availability` check would break: a
+/// replay is the first answer, even when what it created is gone since.
+#[actix_web::test]
+async fn a_replay_after_a_delete_is_the_first_answer_and_creates_nothing_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let body = json!({"name": "Once", "criteria": {"overdue": true}});
+    let post = || {
+        app.call_with(
+            "POST",
+            "/api/v1/views",
+            Some(&admin.access),
+            Some(body.clone()),
+            &[("Idempotency-Key", "view-1")],
+        )
+    };
+    let first = post().await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let id = first.body["id"].as_str().expect("id").to_owned();
+    let gone = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/views/{id}"),
+            Some(&admin.access),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text);
+    let again = post().await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body["id"], json!(id));
+    let views = app
+        .call("GET", "/api/v1/views", Some(&admin.access), None)
+        .await;
+    assert_eq!(views.body, json!([]), "the replay recreated nothing");
+}
+
 #[actix_web::test]
 async fn writes_beyond_the_limit_get_429_and_reads_go_on() {
     // A minute boundary in the middle would reset the window and hide the limit.

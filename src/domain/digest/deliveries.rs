@@ -57,8 +57,7 @@ pub fn compose_for(
     period: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Digest>> {
-    let rows = select(conn, settings.rules, settings.digest, audience)?;
-    Ok(compose_rows(conn, settings, rows, period, now)?.0)
+    Ok(compose_rows(conn, settings, audience, period, now)?.0)
 }
 
 /// `weekly:2026-11-23` as a subject says it: `weekly digest 2026-11-23`.
@@ -69,13 +68,16 @@ pub fn period_label(key: &str) -> String {
     )
 }
 
+/// The digests of `audience`: what qualifies, and what changed on what they watch.
 fn compose_rows(
     conn: &mut PgConnection,
     settings: &Settings<'_>,
-    rows: Vec<Qualifying>,
+    audience: Audience,
     period: &str,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Digest>, Vec<Escalation>)> {
+    let rows: Vec<Qualifying> = select(conn, settings.rules, settings.digest, audience)?;
+    let watched = super::watched::select(conn, audience, now)?;
     let mut ids: Vec<Uuid> = rows.iter().map(|r| r.item_id).collect();
     ids.sort();
     ids.dedup();
@@ -114,7 +116,7 @@ fn compose_rows(
         previous: &previous,
         signer: settings.signer,
     };
-    let mut digests = compose(rows, &ctx);
+    let mut digests = compose(rows, watched, &ctx);
     attach_admin_notes(conn, &mut digests)?;
     Ok((digests, escalations.into_values().collect()))
 }
@@ -246,14 +248,9 @@ pub fn plan(
                     runs::trigger.eq(trigger),
                 ))
                 .execute(conn)?;
-            let rows = select(
-                conn,
-                settings.rules,
-                settings.digest,
-                Audience::Frequency(frequency),
-            )?;
             let label = period_label(&period.key);
-            let (digests, escalations) = compose_rows(conn, settings, rows, &label, now)?;
+            let (digests, escalations) =
+                compose_rows(conn, settings, Audience::Frequency(frequency), &label, now)?;
             let mut created = 0;
             for digest in &digests {
                 created += insert_delivery(conn, run, &period.key, digest, renderer)?;
@@ -312,8 +309,7 @@ pub fn plan_on_request(
 ) -> Result<Option<Uuid>> {
     conn.transaction(|conn| {
         let label = format!("digest on request {}", now.date_naive());
-        let rows = select(conn, settings.rules, settings.digest, Audience::User(user))?;
-        let (mut digests, _) = compose_rows(conn, settings, rows, &label, now)?;
+        let (mut digests, _) = compose_rows(conn, settings, Audience::User(user), &label, now)?;
         let Some(digest) = digests.pop() else {
             return Ok(None);
         };

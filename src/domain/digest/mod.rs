@@ -1,5 +1,6 @@
 //! Digests of stalled and overdue items: who gets which item and why (one set-based query),
-//! what a digest says, and the durable deliveries that carry it.
+//! what changed on the items each recipient watches, what a digest says, and the durable
+//! deliveries that carry it.
 
 pub mod compose;
 pub mod deliveries;
@@ -10,6 +11,7 @@ pub mod queue;
 pub mod reasons;
 mod runs;
 pub mod schedule;
+pub mod watched;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -181,7 +183,7 @@ pub fn select(
 }
 
 /// Whether any active user receives digests at `frequency` (so an empty audience costs nothing).
-fn has_recipients(conn: &mut PgConnection, frequency: DigestFrequency) -> Result<bool> {
+pub(super) fn has_recipients(conn: &mut PgConnection, frequency: DigestFrequency) -> Result<bool> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = Bool)]

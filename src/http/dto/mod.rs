@@ -12,6 +12,7 @@ pub mod teams;
 pub mod tokens;
 pub mod users;
 pub mod views;
+pub mod watchers;
 pub mod webhooks;
 
 use serde::{Deserialize, Deserializer};

@@ -18,6 +18,7 @@ pub mod teams;
 pub mod tokens;
 pub mod users;
 pub mod views;
+pub mod watchers;
 pub mod webhooks;
 pub mod workflow;
 
@@ -88,6 +89,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(items::get_recommendation)
                 .service(items::update_recommendation)
                 .service(items::create_transition)
+                .service(watchers::get_watch)
+                .service(watchers::put_watch)
+                .service(watchers::delete_watch)
+                .service(watchers::list_watching)
                 .service(owners::put_user_owner)
                 .service(owners::delete_user_owner)
                 .service(owners::put_team_owner)

@@ -62,6 +62,7 @@ struct ItemPage {
     comments: Vec<CommentRow>,
     may_work: bool,
     may_manage: bool,
+    watch: WatchState,
     status_moves: Vec<Choice>,
     response_moves: Vec<Choice>,
     today_plus_30: String,
@@ -102,6 +103,7 @@ pub async fn item(
     let key = key.into_inner();
     let rules = state.settings.stall;
     let principal = signed.0.principal();
+    let me = signed.0.user;
     let page = db::run(&state.pool, move |conn| {
         let id = items::id_by_key(conn, &key)?;
         let item = items::get(conn, id, &rules)?;
@@ -113,6 +115,7 @@ pub async fn item(
         let comments = comments::list(conn, id)?;
         let may_work = policy::item(conn, &principal, id, Act::WorkOnItem).is_ok();
         let may_manage = policy::item(conn, &principal, id, Act::ManageItem).is_ok();
+        let watch = watchers::state(conn, me, id)?;
         let mut people: Vec<Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
         people.extend(evidence.iter().filter_map(|e| e.submitted_by));
         people.extend(evidence.iter().filter_map(|e| e.reviewed_by));
@@ -129,11 +132,11 @@ pub async fn item(
                 .collect()
         };
         Ok((
-            item, events, evidence, comments, may_work, may_manage, names,
+            item, events, evidence, comments, may_work, may_manage, watch, names,
         ))
     })
     .await?;
-    let (item, events, evidence, comments, may_work, may_manage, names) = page;
+    let (item, events, evidence, comments, may_work, may_manage, watch, names) = page;
     let name_of = |id: Option<Uuid>| {
         id.and_then(|id| names.get(&id).cloned())
             .unwrap_or_else(|| "someone no longer here".to_owned())
@@ -257,6 +260,7 @@ pub async fn item(
             comments,
             may_work,
             may_manage,
+            watch,
             status_moves: if may_work {
                 moves(state_now, Axis::Status)
             } else {

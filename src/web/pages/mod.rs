@@ -20,6 +20,7 @@ use crate::domain::digest::deliveries::{self, Settings as DigestContext};
 use crate::domain::items;
 use crate::domain::items::list::{self, Count, Sort};
 use crate::domain::policy::{self, Act};
+use crate::domain::watchers::{self, WatchState};
 use crate::domain::workflow::{self, Axis, ItemState};
 use crate::domain::{comments, evidence, history, labels, reports, users as accounts};
 use crate::http::AppState;

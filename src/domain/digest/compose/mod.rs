@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Qualifying;
 use super::reasons::reasons;
+use super::watched::{WatchedChange, WatchedItem, watched_items};
 use crate::config::StallRules;
 use crate::db::enums::Status;
 use crate::domain::email_links::LinkAction;
@@ -85,6 +86,9 @@ pub struct Digest {
     /// One-click unsubscribe (RFC 8058), signed for this recipient.
     pub unsubscribe_link: Option<String>,
     pub groups: Vec<ReportGroup>,
+    /// Items the recipient watches that others changed, by key.
+    pub watched: Vec<WatchedItem>,
+    /// The items of `groups` (watched items are not counted).
     pub item_ids: Vec<Uuid>,
     /// For admins: the newest daily history anchor, to keep outside the database.
     pub anchor: Option<AnchorLine>,
@@ -126,15 +130,32 @@ pub fn item_page(base_url: &str, key: &str) -> String {
     format!("{base_url}/app/items/{key}")
 }
 
-/// Composes every recipient's digest from the selection, in recipient order.
-pub fn compose(rows: Vec<Qualifying>, ctx: &Context<'_>) -> Vec<Digest> {
-    let mut by_recipient: BTreeMap<Uuid, Vec<Qualifying>> = BTreeMap::new();
+/// Composes every recipient's digest from the selection and their watched items' changes, in
+/// recipient order.
+pub fn compose(
+    rows: Vec<Qualifying>,
+    watched: Vec<WatchedChange>,
+    ctx: &Context<'_>,
+) -> Vec<Digest> {
+    type Parts = (Vec<Qualifying>, Vec<WatchedChange>);
+    let mut by_recipient: BTreeMap<Uuid, Parts> = BTreeMap::new();
     for row in rows {
-        by_recipient.entry(row.recipient_id).or_default().push(row);
+        by_recipient
+            .entry(row.recipient_id)
+            .or_default()
+            .0
+            .push(row);
+    }
+    for change in watched {
+        by_recipient
+            .entry(change.recipient_id)
+            .or_default()
+            .1
+            .push(change);
     }
     by_recipient
         .into_values()
-        .filter_map(|rows| compose_one(rows, ctx))
+        .filter_map(|(rows, watched)| compose_one(rows, watched, ctx))
         .collect()
 }
 
@@ -143,8 +164,24 @@ fn urgency(row: &Qualifying) -> (Reverse<bool>, DateTime<Utc>, String) {
     (Reverse(row.overdue), row.last_activity_at, row.key.clone())
 }
 
-fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
-    let first = rows.first()?.clone();
+fn compose_one(
+    mut rows: Vec<Qualifying>,
+    watched: Vec<WatchedChange>,
+    ctx: &Context<'_>,
+) -> Option<Digest> {
+    let (recipient_id, recipient_email, recipient_name) = match (rows.first(), watched.first()) {
+        (Some(r), _) => (
+            r.recipient_id,
+            r.recipient_email.clone(),
+            r.recipient_name.clone(),
+        ),
+        (None, Some(w)) => (
+            w.recipient_id,
+            w.recipient_email.clone(),
+            w.recipient_name.clone(),
+        ),
+        (None, None) => return None,
+    };
     rows.sort_by(|a, b| (&a.report_key, urgency(a)).cmp(&(&b.report_key, urgency(b))));
     let base = ctx.base_url;
     let mut groups: Vec<ReportGroup> = Vec::new();
@@ -223,24 +260,30 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
     }
     let previous: HashSet<Uuid> = ctx
         .previous
-        .get(&first.recipient_id)
+        .get(&recipient_id)
         .map(|p| p.iter().copied().collect())
         .unwrap_or_default();
     let current: HashSet<Uuid> = ids.iter().copied().collect();
     let newly_in = current.difference(&previous).count();
     let resolved = previous.difference(&current).count();
+    let watched = watched_items(watched, ctx);
+    let watched_part = match watched.len() {
+        0 => String::new(),
+        1 => ", 1 watched item changed".to_owned(),
+        n => format!(", {n} watched items changed"),
+    };
     Some(Digest {
         subject: format!(
-            "[recotrack] {stalled} stalled, {overdue} overdue: {}",
+            "[recotrack] {stalled} stalled, {overdue} overdue{watched_part}: {}",
             ctx.period
         ),
         period: ctx.period.to_owned(),
         unsubscribe_link: ctx
             .signer
-            .map(|signer| signer.sign(first.recipient_id, None, LinkAction::Unsubscribe)),
-        recipient_id: first.recipient_id,
-        recipient_email: first.recipient_email,
-        recipient_name: first.recipient_name,
+            .map(|signer| signer.sign(recipient_id, None, LinkAction::Unsubscribe)),
+        recipient_id,
+        recipient_email,
+        recipient_name,
         stalled,
         overdue,
         stalled_14_to_29: b14,
@@ -252,6 +295,7 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
         overdue_link: format!("{base}/app/my?show=overdue"),
         preferences_link: format!("{base}/app/preferences"),
         groups,
+        watched,
         item_ids: ids,
         anchor: None,
         undelivered: Vec::new(),
@@ -259,114 +303,4 @@ fn compose_one(mut rows: Vec<Qualifying>, ctx: &Context<'_>) -> Option<Digest> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::enums::{Response, Role};
-
-    fn row(
-        recipient: Uuid,
-        report: &str,
-        key: &str,
-        idle: i64,
-        stalled: bool,
-        overdue: bool,
-        step: i32,
-    ) -> Qualifying {
-        let now = Utc::now();
-        Qualifying {
-            recipient_id: recipient,
-            recipient_email: "m@example.org".into(),
-            recipient_name: "M".into(),
-            step,
-            item_id: Uuid::new_v4(),
-            key: key.into(),
-            title: format!("Title {key}"),
-            status: Status::InProgress,
-            response: Response::Accepted,
-            report_key: report.into(),
-            report_title: format!("Report {report}"),
-            due_date: overdue.then(|| now.date_naive() - chrono::Duration::days(3)),
-            last_activity_at: now - chrono::Duration::days(idle),
-            status_changed_at: now - chrono::Duration::days(idle + 5),
-            stalled,
-            overdue,
-            lapsed: false,
-            overdue_target: None,
-            threshold_days: 45,
-            escalated_at: None,
-            recipient_role: Role::Manager,
-        }
-    }
-
-    struct Signer;
-    impl LinkSigner for Signer {
-        fn sign(&self, _: Uuid, item: Option<Uuid>, action: LinkAction) -> String {
-            format!("signed:{}:{}", action.as_str(), item.is_some())
-        }
-    }
-
-    #[test]
-    fn a_digest_counts_buckets_and_puts_the_most_urgent_first_in_each_report() {
-        let me = Uuid::new_v4();
-        let rows = vec![
-            row(me, "b", "b/1", 70, true, false, 0),
-            row(me, "a", "a/1", 50, true, false, 1),
-            row(me, "a", "a/2", 20, false, true, 0),
-            row(me, "a", "a/3", 90, true, false, 0),
-        ];
-        let empty = HashMap::new();
-        let previous: HashMap<Uuid, Vec<Uuid>> =
-            HashMap::from([(me, vec![rows[0].item_id, Uuid::new_v4()])]);
-        let rules = StallRules {
-            pending: 30,
-            accepted: 60,
-            in_progress: 45,
-            blocked: 14,
-            partially_implemented: 60,
-        };
-        let ctx = Context {
-            now: Utc::now(),
-            base_url: "http://x",
-            rules: &rules,
-            period: "daily digest 2026-12-01",
-            owners: &empty,
-            last_activity: &HashMap::new(),
-            previous: &previous,
-            signer: Some(&Signer),
-        };
-        let digests = compose(rows, &ctx);
-        assert_eq!(digests.len(), 1);
-        let d = &digests[0];
-        assert_eq!(
-            d.subject,
-            "[recotrack] 3 stalled, 1 overdue: daily digest 2026-12-01"
-        );
-        assert_eq!(
-            (d.stalled_14_to_29, d.stalled_30_to_59, d.stalled_60_plus),
-            (0, 1, 2)
-        );
-        assert_eq!((d.newly_in, d.resolved), (3, 1));
-        let keys: Vec<Vec<&str>> = d
-            .groups
-            .iter()
-            .map(|g| g.items.iter().map(|i| i.key.as_str()).collect())
-            .collect();
-        assert_eq!(keys, [vec!["a/2", "a/3", "a/1"], vec!["b/1"]]);
-        let escalated = &d.groups[0].items[2];
-        assert_eq!(escalated.status_label, "In progress");
-        assert_eq!(escalated.link, "http://x/app/items/a/1");
-        assert_eq!(
-            escalated.reasons[1],
-            format!(
-                "Escalated to managers (step 1) on {}: stalled 5 days past its rule",
-                Utc::now().date_naive()
-            )
-        );
-        let actions: Vec<&str> = escalated.actions.iter().map(|a| a.url.as_str()).collect();
-        assert_eq!(actions, ["signed:acknowledge:true", "signed:snooze:true"]);
-        assert_eq!(
-            d.unsubscribe_link.as_deref(),
-            Some("signed:unsubscribe:false")
-        );
-    }
-}
+mod tests;

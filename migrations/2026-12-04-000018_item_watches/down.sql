@@ -1,0 +1,2 @@
+DROP VIEW item_watchers;
+DROP TABLE item_watches;
