@@ -129,3 +129,91 @@ pub fn item_events(
         .collect();
     Ok((events, names))
 }
+
+/// Items whose events a view's feed looks through at most.
+pub const MAX_VIEW_ITEMS: i64 = 5000;
+
+/// One event in a view's feed, with the item it belongs to.
+#[derive(Debug, Clone)]
+pub struct ViewEntry {
+    pub key: String,
+    pub title: String,
+    pub event: HistoryEvent,
+}
+
+/// A view's feed: its name, and the newest events of the items it holds now, newest first.
+pub struct ViewFeed {
+    pub name: String,
+    pub updated_at: DateTime<Utc>,
+    pub entries: Vec<ViewEntry>,
+    pub names: HashMap<Uuid, String>,
+}
+
+/// The newest events (at most [`MAX_ENTRIES`]) of the items view `view` holds for `user`, read
+/// as a viewer would: a view the person could not use as a viewer is not found, and
+/// `owner: "me"` is them. Events are shown in their current shape, as the item's history is.
+pub fn view_events(
+    conn: &mut PgConnection,
+    user: Uuid,
+    view: Uuid,
+    rules: &crate::config::StallRules,
+) -> Result<ViewFeed> {
+    use crate::db::enums::Role;
+    use crate::db::schema::{history_events as events, recommendations as recs};
+    use crate::domain::auth::{Actor, Principal};
+    let reader = Principal {
+        actor: Actor::User {
+            id: user,
+            session: Uuid::nil(),
+        },
+        role: Role::Viewer,
+    };
+    let view = crate::domain::views::get(conn, &reader, view)?;
+    let criteria: crate::domain::items::criteria::Criteria =
+        serde_json::from_value(view.criteria.clone())
+            .map_err(|e| Error::internal(format!("stored view criteria: {e}")))?;
+    let (filter, _) = criteria.resolve(conn, Some(user))?;
+    let items = crate::domain::items::list::matching_ids(conn, &filter, rules, MAX_VIEW_ITEMS)?;
+    let newest: Vec<(Uuid, i32)> = events::table
+        .filter(events::recommendation_id.eq_any(&items))
+        .order((events::at.desc(), events::id.desc()))
+        .limit(i64::try_from(MAX_ENTRIES).unwrap_or(i64::MAX))
+        .select((events::recommendation_id, events::seq))
+        .load(conn)?;
+    let mut wanted: HashMap<Uuid, Vec<i32>> = HashMap::new();
+    for (item, seq) in &newest {
+        wanted.entry(*item).or_default().push(*seq);
+    }
+    let mut entries = Vec::with_capacity(newest.len());
+    for (item, seqs) in wanted {
+        let (key, title): (String, String) = recs::table
+            .find(item)
+            .select((recs::key, recs::title))
+            .first(conn)?;
+        for shown in crate::domain::history::read(conn, item)? {
+            if seqs.contains(&shown.event.seq) {
+                entries.push(ViewEntry {
+                    key: key.clone(),
+                    title: title.clone(),
+                    event: shown.event,
+                });
+            }
+        }
+    }
+    entries.sort_by_key(|e| std::cmp::Reverse((e.event.at, e.event.id)));
+    let mut people: Vec<Uuid> = entries.iter().filter_map(|e| e.event.actor_id).collect();
+    people.sort();
+    people.dedup();
+    let names = users::table
+        .filter(users::id.eq_any(&people))
+        .select((users::id, users::display_name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ViewFeed {
+        name: view.name,
+        updated_at: view.updated_at,
+        entries,
+        names,
+    })
+}

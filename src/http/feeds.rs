@@ -1,4 +1,4 @@
-//! The feeds' formats: an item's history as Atom 1.0 (RFC 4287), due dates as iCalendar
+//! The feeds' formats: an item's or a view's history as Atom 1.0 (RFC 4287), due dates as iCalendar
 //! (RFC 5545), written by `atom_syndication` and `icalendar`.
 
 use std::collections::HashMap;
@@ -12,29 +12,48 @@ use crate::db::models::HistoryEvent;
 use crate::domain::items::due::Dated;
 use crate::domain::labels;
 
-/// The item a feed is about.
-pub struct FeedItem<'a> {
-    pub key: &'a str,
-    pub title: &'a str,
+/// What a feed is about: an item, or a saved view.
+pub struct FeedHead {
+    /// The feed's permanent id: the item's page, or `urn:uuid:<view id>`.
+    pub id: String,
+    pub title: String,
     pub updated: chrono::DateTime<Utc>,
+    /// A page people open for it (none for a view, which has no page).
+    pub page: Option<String>,
 }
 
-fn page_of(base_url: &str, key: &str) -> String {
+/// One event of a feed, and the item it is about.
+pub struct FeedEntry<'a> {
+    pub key: &'a str,
+    /// Put before each entry's title where a feed holds many items (`[key] title: `).
+    pub item_title: Option<&'a str>,
+    pub event: &'a HistoryEvent,
+}
+
+pub fn page_of(base_url: &str, key: &str) -> String {
     format!("{}/app/items/{key}", base_url.trim_end_matches('/'))
 }
 
-/// An item's events, newest first, as an Atom feed.
+/// Events, newest first, as an Atom feed. An event's entry id is the same in every feed that
+/// holds it (its item's page and its place in the item's history), so a reader that follows
+/// both an item and a view sees it once.
 pub fn atom(
     base_url: &str,
-    item: &FeedItem<'_>,
-    events: &[HistoryEvent],
+    head: &FeedHead,
+    entries: &[FeedEntry<'_>],
     names: &HashMap<Uuid, String>,
 ) -> String {
     use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
-    let page = page_of(base_url, item.key);
-    let entries: Vec<Entry> = events
+    let alternate = |href: String| Link {
+        href,
+        rel: "alternate".into(),
+        ..Default::default()
+    };
+    let atom_entries: Vec<Entry> = entries
         .iter()
-        .map(|e| {
+        .map(|entry| {
+            let e = entry.event;
+            let page = page_of(base_url, entry.key);
             let who = match e.actor_kind {
                 ActorKind::System => "recotrack".to_owned(),
                 ActorKind::Token => "an API token".to_owned(),
@@ -45,11 +64,14 @@ pub fn atom(
             };
             let what = labels::of_wire(&e.kind);
             let change = labels::change_line(e);
-            let title = if change.is_empty() {
+            let mut title = if change.is_empty() {
                 what.clone()
             } else {
                 format!("{what}: {change}")
             };
+            if let Some(item_title) = entry.item_title {
+                title = format!("[{}] {item_title}: {title}", entry.key);
+            }
             let mut body = title.clone();
             if let Some(reason) = e.reason.as_deref().filter(|r| !r.is_empty()) {
                 body.push_str(&format!("\nReason: {reason}"));
@@ -62,11 +84,7 @@ pub fn atom(
                     name: who,
                     ..Default::default()
                 }],
-                links: vec![Link {
-                    href: page.clone(),
-                    rel: "alternate".into(),
-                    ..Default::default()
-                }],
+                links: vec![alternate(page)],
                 content: Some(Content {
                     value: Some(body),
                     content_type: Some("text".into()),
@@ -77,22 +95,18 @@ pub fn atom(
         })
         .collect();
     let feed = Feed {
-        id: page.clone(),
-        title: Text::plain(format!("{} {}", item.key, item.title)),
-        updated: events
+        id: head.id.clone(),
+        title: Text::plain(head.title.clone()),
+        updated: entries
             .first()
-            .map_or(item.updated, |e| e.at.max(item.updated))
+            .map_or(head.updated, |e| e.event.at.max(head.updated))
             .fixed_offset(),
-        links: vec![Link {
-            href: page,
-            rel: "alternate".into(),
-            ..Default::default()
-        }],
+        links: head.page.clone().map(alternate).into_iter().collect(),
         authors: vec![Person {
             name: "recotrack".into(),
             ..Default::default()
         }],
-        entries,
+        entries: atom_entries,
         ..Default::default()
     };
     feed.to_string()

@@ -80,7 +80,7 @@ pub fn base() -> utoipa::openapi::OpenApi {
 pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8080";
 
 /// Operations anyone may call without credentials; every other one declares its role.
-const PUBLIC: [&str; 7] = [
+const PUBLIC: [&str; 8] = [
     "/healthz",
     "/readyz",
     "/metrics",
@@ -88,6 +88,7 @@ const PUBLIC: [&str; 7] = [
     "/api/v1/auth/refresh",
     // Opened by the feed token in the URL, not by a bearer token.
     "/api/v1/feeds/{token}/recommendations/{id}.atom",
+    "/api/v1/feeds/{token}/views/{id}.atom",
     "/api/v1/feeds/{token}/due.ics",
 ];
 
@@ -328,6 +329,7 @@ mod tests {
             [
                 "get /api/v1/feeds/{token}/due.ics",
                 "get /api/v1/feeds/{token}/recommendations/{id}.atom",
+                "get /api/v1/feeds/{token}/views/{id}.atom",
                 "get /healthz",
                 "get /metrics",
                 "get /readyz",

@@ -294,3 +294,122 @@ async fn feed_tokens_are_their_owners_alone_and_die_with_the_account() {
     assert_eq!(off.status, StatusCode::OK, "{}", off.text);
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn a_views_changes_read_as_an_atom_feed_of_the_items_it_holds_now() {
+    let app = TestApp::spawn().await;
+    let admin = app.user(Role::Admin).await;
+    let manager = app.user(Role::Manager).await;
+    let member = app.user(Role::Viewer).await;
+    let outsider = app.user(Role::Manager).await;
+    let report = app.new_report(&manager, "vf-2026").await;
+    let late = dated_item(&app, &manager, &report, "Late & <loud>", "2020-01-01").await;
+    let _also_late = dated_item(&app, &manager, &report, "Also late", "2020-02-01").await;
+    let fine = dated_item(&app, &manager, &report, "On time", "2099-01-01").await;
+    for (item, to) in [(&late, "accepted"), (&fine, "noted")] {
+        let moved = app
+            .call(
+                "POST",
+                &format!("/api/v1/recommendations/{item}/transitions"),
+                Some(&manager.access),
+                Some(json!({"axis": "response", "to": to, "reason": "Board"})),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    }
+    let team = app
+        .call(
+            "POST",
+            "/api/v1/teams",
+            Some(&admin.access),
+            Some(json!({"name": "Desk"})),
+        )
+        .await;
+    let team = team.body["id"].as_str().expect("team").to_owned();
+    let joined = app
+        .call(
+            "PUT",
+            &format!("/api/v1/teams/{team}/members/{}", member.id),
+            Some(&admin.access),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert!(joined.status.is_success(), "{}", joined.text);
+    let view = app
+        .call(
+            "POST",
+            "/api/v1/views",
+            Some(&manager.access),
+            Some(json!({"name": "Overdue here", "team_id": team,
+                        "criteria": {"report": "vf-2026", "overdue": true}})),
+        )
+        .await;
+    assert_eq!(view.status, StatusCode::CREATED, "{}", view.text);
+    let view = view.body["id"].as_str().expect("view").to_owned();
+
+    let token = feed_token(&app, &member).await;
+    let path = path_of(token["view_feed_url"].as_str().expect("url")).replace("{id}", &view);
+    let reply = app.get(&path).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.content_type, "application/atom+xml; charset=utf-8");
+    let feed = parsed("atom", &reply.text);
+    assert_eq!(feed["title"], "recotrack: Overdue here");
+    assert_eq!(feed["id"], format!("urn:uuid:{view}"));
+    let titles: Vec<&str> = feed["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "[vf-2026/01] Late & <loud>: transition: response: Pending → Accepted",
+            "[vf-2026/02] Also late: created",
+            "[vf-2026/01] Late & <loud>: created",
+        ],
+        "newest first; the item on time is not in the view"
+    );
+    assert_eq!(
+        feed["entries"][0]["id"], "http://127.0.0.1:8080/app/items/vf-2026/01#event-2",
+        "the same id as in the item's own feed"
+    );
+
+    // The view holds what matches now: an item no longer late leaves with its events.
+    let moved = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/recommendations/{late}"),
+            Some(&manager.access),
+            Some(json!({"due_date": "2099-06-01", "due_date_reason": "Rescheduled"})),
+        )
+        .await;
+    assert!(moved.status.is_success(), "{}", moved.text);
+    let feed = parsed("atom", &app.get(&path).await.text);
+    let titles: Vec<&str> = feed["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles, ["[vf-2026/02] Also late: created"]);
+
+    // Read as a viewer: a view not shared with you opens nothing, whatever your role, and
+    // neither does a made-up view or a revoked token.
+    let theirs = feed_token(&app, &outsider).await;
+    let their_path = path_of(theirs["view_feed_url"].as_str().expect("url")).replace("{id}", &view);
+    assert_eq!(app.get(&their_path).await.status, StatusCode::NOT_FOUND);
+    let unknown = path.replace(&view, "00000000-0000-4000-8000-000000000000");
+    assert_eq!(app.get(&unknown).await.status, StatusCode::NOT_FOUND);
+    let id = token["id"].as_str().expect("id");
+    let revoked = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/me/feed-tokens/{id}"),
+            Some(&member.access),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+}

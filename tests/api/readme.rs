@@ -297,7 +297,7 @@ fn the_first_readme_command_serves_and_every_readme_example_works() {
         .lines()
         .filter_map(|l| l.trim().parse().ok())
         .collect();
-    assert_eq!(counts.len(), 2, "{feeds}");
+    assert_eq!(counts.len(), 3, "{feeds}");
     assert!(counts.iter().all(|n| *n >= 1), "{feeds}");
 
     let database = block(10);

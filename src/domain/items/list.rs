@@ -152,6 +152,19 @@ pub struct Page {
 
 type Query<'a> = diesel::dsl::IntoBoxed<'a, recs::table, Pg>;
 
+/// The ids of the items `filter` matches, at most `limit` (in no particular order).
+pub fn matching_ids(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    rules: &StallRules,
+    limit: i64,
+) -> Result<Vec<Uuid>> {
+    Ok(filtered(filter, rules)
+        .select(recs::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
 const DUE_KEY: &str = "coalesce(recommendations.due_date, DATE '9999-12-31')";
 
 pub(super) fn filtered(filter: &Filter, rules: &StallRules) -> Query<'static> {

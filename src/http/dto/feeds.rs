@@ -46,4 +46,6 @@ pub struct CreatedFeedTokenResponse {
     pub due_dates_url: String,
     /// Atom of one item's changes: replace `{id}` with the item's id.
     pub item_feed_url: String,
+    /// Atom of the changes to a saved view's items: replace `{id}` with the view's id.
+    pub view_feed_url: String,
 }

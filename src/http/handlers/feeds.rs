@@ -14,6 +14,7 @@ use crate::http::auth::Viewer;
 use crate::http::dto::feeds::{
     CreateFeedTokenRequest, CreatedFeedTokenResponse, FeedTokenResponse,
 };
+use crate::http::feeds::{self as feeds_format, FeedEntry, FeedHead};
 use crate::http::problem::{Conflicting, Denied, Missing, Rejected};
 use crate::http::{AppState, created};
 
@@ -60,6 +61,7 @@ pub async fn create_feed_token(
             token: token.into(),
             due_dates_url: format!("{base}/due.ics"),
             item_feed_url: format!("{base}/recommendations/{{id}}.atom"),
+            view_feed_url: format!("{base}/views/{{id}}.atom"),
             token_secret: secret,
         });
     response
@@ -140,15 +142,81 @@ pub async fn get_item_feed(
         Ok((item, events, names))
     })
     .await?;
-    let body = crate::http::feeds::atom(
-        &state.settings.server.base_url,
-        &crate::http::feeds::FeedItem {
+    let base = &state.settings.server.base_url;
+    let page = feeds_format::page_of(base, &item.rec.key);
+    let entries: Vec<FeedEntry<'_>> = events
+        .iter()
+        .map(|event| FeedEntry {
             key: &item.rec.key,
-            title: &item.rec.title,
+            item_title: None,
+            event,
+        })
+        .collect();
+    let body = feeds_format::atom(
+        base,
+        &FeedHead {
+            id: page.clone(),
+            title: format!("{} {}", item.rec.key, item.rec.title),
             updated: item.rec.updated_at,
+            page: Some(page),
         },
-        &events,
+        &entries,
         &names,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .insert_header(crate::http::NO_STORE)
+        .body(body))
+}
+
+/// A saved view's changes as an Atom 1.0 feed: the newest events (at most 100) of the items
+/// the view holds now, newest first, each titled with its item.
+///
+/// Opened by the feed token in the URL (no `Authorization` header). The view is read as a
+/// viewer would read it: yours, or shared with a team you are in; `owner: "me"` in it is you.
+/// 404 for a revoked or unknown token, as for a view you may not use.
+#[utoipa::path(
+    tag = "feeds",
+    params(
+        ("token" = String, Path, description = "A feed token (rtf_...)"),
+        ("id" = Uuid, Path, description = "Saved view id")
+    ),
+    responses(
+        (status = 200, description = "Atom feed", content_type = "application/atom+xml", body = String),
+        Missing
+    )
+)]
+#[get("/feeds/{token}/views/{id}.atom")]
+pub async fn get_view_feed(
+    state: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, Error> {
+    let (token, id) = path.into_inner();
+    let rules = state.settings.stall;
+    let feed = db::run(&state.pool, move |conn| {
+        let user = feeds::open(conn, &token)?;
+        feeds::view_events(conn, user, id, &rules)
+    })
+    .await?;
+    let entries: Vec<FeedEntry<'_>> = feed
+        .entries
+        .iter()
+        .map(|e| FeedEntry {
+            key: &e.key,
+            item_title: Some(&e.title),
+            event: &e.event,
+        })
+        .collect();
+    let body = feeds_format::atom(
+        &state.settings.server.base_url,
+        &FeedHead {
+            id: format!("urn:uuid:{id}"),
+            title: format!("recotrack: {}", feed.name),
+            updated: feed.updated_at,
+            page: None,
+        },
+        &entries,
+        &feed.names,
     );
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")

@@ -53,6 +53,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(feeds::list_feed_tokens)
                 .service(feeds::delete_feed_token)
                 .service(feeds::get_item_feed)
+                .service(feeds::get_view_feed)
                 .service(feeds::get_due_calendar)
                 .service(views::create_view)
                 .service(views::list_views)
