@@ -7,6 +7,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use actix_web::http::StatusCode;
 use fantoccini::{Client, ClientBuilder, Locator};
 use recotrack::domain::digest::deliveries::Trigger;
 use serde_json::json;
@@ -160,13 +161,37 @@ async fn a_manager_acts_from_the_digest_in_a_real_browser() {
     let mut settings = sink.settings();
     settings.push(("RECOTRACK__SERVER__BASE_URL", OWN_URL.to_owned()));
     let s = scene_with(settings, 60).await;
+    // She watches the late item, on which an admin then comments.
+    let watched = s
+        .app
+        .call(
+            "PUT",
+            &format!("/api/v1/recommendations/{}/watch", s.late),
+            Some(&s.manager.access),
+            None,
+        )
+        .await;
+    assert_eq!(watched.status, StatusCode::OK, "{}", watched.text);
+    let comment = s
+        .app
+        .call(
+            "POST",
+            &format!("/api/v1/recommendations/{}/comments", s.late),
+            Some(&s.admin.access),
+            Some(json!({"body": "The budget line is approved"})),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.text);
     s.app.scheduler.tick(Trigger::Schedule).await.expect("tick");
     let messages = sink.messages();
     let (_, subject, text, html) = message_for(&messages, &s.manager.email).clone();
     assert!(
-        subject.starts_with("[recotrack] 1 stalled, 1 overdue: weekly digest "),
+        subject.starts_with(
+            "[recotrack] 1 stalled, 1 overdue, 1 watched item changed: weekly digest "
+        ),
         "{subject}"
     );
+    assert!(text.contains("Test admin: comment added"), "{text}");
     let base = s.app.address.clone();
     let open = format!("{base}/app/items/dg/01");
     assert!(
