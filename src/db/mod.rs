@@ -165,3 +165,14 @@ where
     }
     run(pool, move |conn| conn.transaction(work)).await
 }
+
+/// Makes the rest of the caller's transaction the only one holding `scope` (e.g.
+/// `views-of:<user>`), so a count checked against a cap and the insert after it cannot be
+/// overtaken by another transaction doing the same. Released at commit or rollback.
+pub fn serialize_on(conn: &mut PgConnection, scope: &str) -> Result<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(scope)
+        .execute(conn)?;
+    Ok(())
+}

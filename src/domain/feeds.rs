@@ -37,6 +37,7 @@ pub fn create(conn: &mut PgConnection, user: Uuid, name: &str) -> Result<(FeedTo
     if name.chars().count() > 200 {
         return Err(Error::invalid("name", "must be at most 200 characters"));
     }
+    crate::db::serialize_on(conn, &format!("feed-tokens-of:{user}"))?;
     let live: i64 = tokens::table
         .filter(tokens::user_id.eq(user))
         .filter(tokens::revoked_at.is_null())

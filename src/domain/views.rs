@@ -95,6 +95,7 @@ pub fn create(
         .ok_or_else(|| Error::Forbidden("views belong to people, not API tokens".into()))?;
     let name = name(raw_name)?;
     check_team(conn, who, team)?;
+    crate::db::serialize_on(conn, &format!("views-of:{owner}"))?;
     let owned: i64 = views::table
         .filter(views::owner_id.eq(owner))
         .count()

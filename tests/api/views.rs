@@ -237,3 +237,33 @@ async fn criteria_are_checked_when_saved_and_owner_me_is_whoever_uses_the_view()
     assert_eq!(by_token.status, StatusCode::OK, "{}", by_token.text);
     assert_eq!(keys(&by_token.body), ["mine-2026/01"]);
 }
+
+#[actix_web::test]
+async fn the_last_free_place_goes_to_one_of_many_simultaneous_saves() {
+    let app = TestApp::spawn().await;
+    let viewer = app.user(Role::Viewer).await;
+    app.sql(&format!(
+        "INSERT INTO saved_views (id, name, owner_id, criteria) \
+         SELECT gen_random_uuid(), 'view ' || g, '{}', '{{}}' FROM generate_series(1, 99) g",
+        viewer.id
+    ));
+    let saves = (0..6).map(|n| {
+        save(
+            &app,
+            &viewer,
+            json!({"name": format!("race {n}"), "criteria": {"overdue": true}}),
+        )
+    });
+    let replies = futures_util::future::join_all(saves).await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((created, refused), (1, 5), "at most 100 views per person");
+    let listed = app.get_as(&viewer, "/api/v1/views").await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(100));
+}

@@ -125,6 +125,7 @@ pub fn create(
             (None, Some(team))
         }
     };
+    crate::db::serialize_on(conn, &format!("subscriptions-of:{view}"))?;
     let count: i64 = subs::table
         .filter(subs::view_id.eq(view))
         .count()

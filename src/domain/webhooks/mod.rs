@@ -126,6 +126,7 @@ pub fn register(
             return Err(Error::invalid("team_id", "names no team"));
         }
     }
+    crate::db::serialize_on(conn, "webhook-endpoints")?;
     let existing: i64 = endpoints::table.count().get_result(conn)?;
     if existing >= MAX_ENDPOINTS {
         return Err(Error::Conflict(format!(
