@@ -229,6 +229,37 @@ pub fn may_manage_report(role: Role) -> Result<()> {
     }
 }
 
+/// Who may use a saved view (list with it, subscribe to it, read its feed): its owner, its
+/// team's members, managers and admins, and API tokens (dashboards; every item is readable by
+/// them anyway, a view only filters).
+pub fn may_use_view(
+    conn: &mut PgConnection,
+    principal: &Principal,
+    owner: Uuid,
+    team: Option<Uuid>,
+) -> Result<bool> {
+    let user = match principal.actor {
+        crate::domain::auth::Actor::Token { .. } => return Ok(true),
+        crate::domain::auth::Actor::User { id, .. } => id,
+    };
+    if owner == user || principal.role.at_least(Role::Manager) {
+        return Ok(true);
+    }
+    let Some(team) = team else {
+        return Ok(false);
+    };
+    Ok(team_memberships::table
+        .find((team, user))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Who may change or delete a saved view: its owner and admins.
+pub fn may_change_view(principal: &Principal, owner: Uuid) -> bool {
+    principal.role == Role::Admin || principal.user_id() == Some(owner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

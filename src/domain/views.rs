@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::db::enums::Role;
 use crate::db::schema::{saved_views as views, team_memberships, teams};
-use crate::domain::auth::{Actor, Principal};
+use crate::domain::auth::Principal;
+use crate::domain::policy;
 use crate::error::{Error, Result};
 
 /// Views one person may own.
@@ -28,20 +29,12 @@ pub struct View {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Who may use a view: its owner, its team's members, managers and admins, and API tokens
-/// (dashboards; every item is readable by them anyway, a view only filters).
 fn may_read(conn: &mut PgConnection, who: &Principal, view: &View) -> Result<bool> {
-    let user = match who.actor {
-        Actor::Token { .. } => return Ok(true),
-        Actor::User { id, .. } => id,
-    };
-    if view.owner_id == user || who.role.at_least(Role::Manager) {
-        return Ok(true);
-    }
-    let Some(team) = view.team_id else {
-        return Ok(false);
-    };
-    member(conn, team, user)
+    policy::may_use_view(conn, who, view.owner_id, view.team_id)
+}
+
+fn may_change(who: &Principal, view: &View) -> bool {
+    policy::may_change_view(who, view.owner_id)
 }
 
 fn member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<bool> {
@@ -50,11 +43,6 @@ fn member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<bool> {
         .count()
         .get_result::<i64>(conn)?
         > 0)
-}
-
-/// Who may change or delete a view: its owner and admins.
-fn may_change(who: &Principal, view: &View) -> bool {
-    who.role == Role::Admin || who.user_id() == Some(view.owner_id)
 }
 
 fn name(raw: &str) -> Result<String> {
