@@ -173,7 +173,11 @@ pub fn view_events(
     let criteria: crate::domain::items::criteria::Criteria =
         serde_json::from_value(view.criteria.clone())
             .map_err(|e| Error::internal(format!("stored view criteria: {e}")))?;
-    let (filter, _) = criteria.resolve(conn, Some(user))?;
+    // A view naming what is gone since (a deleted report) holds nothing a reader could fix by
+    // asking differently: the feed is not found, as the emails of its subscriptions are skipped.
+    let (filter, _) = criteria
+        .resolve(conn, Some(user))
+        .map_err(|_| Error::NotFound)?;
     let items = crate::domain::items::list::matching_ids(conn, &filter, rules, MAX_VIEW_ITEMS)?;
     let newest: Vec<(Uuid, i32)> = events::table
         .filter(events::recommendation_id.eq_any(&items))

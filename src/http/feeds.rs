@@ -30,6 +30,20 @@ pub struct FeedEntry<'a> {
     pub event: &'a HistoryEvent,
 }
 
+/// `text` with every character XML 1.0 forbids (most control characters, U+FFFE, U+FFFF)
+/// replaced by U+FFFD: one control character in a progress note or a view's name would
+/// otherwise make the whole feed unreadable for everyone who follows it. The same characters
+/// are forbidden in iCalendar text (RFC 5545 CONTROL).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
+}
+
 pub fn page_of(base_url: &str, key: &str) -> String {
     format!("{}/app/items/{key}", base_url.trim_end_matches('/'))
 }
@@ -78,15 +92,15 @@ pub fn atom(
             }
             Entry {
                 id: format!("{page}#event-{}", e.seq),
-                title: Text::plain(title),
+                title: Text::plain(printable(&title)),
                 updated: e.at.fixed_offset(),
                 authors: vec![Person {
-                    name: who,
+                    name: printable(&who),
                     ..Default::default()
                 }],
                 links: vec![alternate(page)],
                 content: Some(Content {
-                    value: Some(body),
+                    value: Some(printable(&body)),
                     content_type: Some("text".into()),
                     ..Default::default()
                 }),
@@ -96,7 +110,7 @@ pub fn atom(
         .collect();
     let feed = Feed {
         id: head.id.clone(),
-        title: Text::plain(head.title.clone()),
+        title: Text::plain(printable(&head.title)),
         updated: entries
             .first()
             .map_or(head.updated, |e| e.event.at.max(head.updated))
@@ -119,7 +133,7 @@ pub fn calendar(base_url: &str, name: &str, dated: &[Dated]) -> String {
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "recotrack".into());
     let mut calendar = Calendar::new();
-    calendar.name(name);
+    calendar.name(&printable(name));
     let now = Utc::now();
     for d in dated {
         let (uid, summary) = match &d.target {
@@ -136,18 +150,29 @@ pub fn calendar(base_url: &str, name: &str, dated: &[Dated]) -> String {
             Event::new()
                 .uid(&uid)
                 .timestamp(now)
-                .summary(&summary)
-                .description(&format!(
+                .summary(&printable(&summary))
+                .description(&printable(&format!(
                     "{} in {}. Response: {}; status: {}.",
                     d.title,
                     d.report,
                     labels::response(d.response),
                     labels::status(d.status)
-                ))
+                )))
                 .url(&page_of(base_url, &d.key))
                 .all_day(d.due)
                 .done(),
         );
     }
     calendar.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_forbids_become_the_replacement_character() {
+        assert_eq!(
+            super::printable("bell\u{7} tab\t line\n nul\u{0} \u{fffe}é<&>"),
+            "bell\u{fffd} tab\t line\n nul\u{fffd} \u{fffd}é<&>"
+        );
+    }
 }

@@ -7,6 +7,8 @@ use actix_web::http::Method;
 enum Segment {
     Literal(String),
     Param,
+    /// `{id}.atom`: a parameter and a fixed ending.
+    ParamWith(String),
 }
 
 /// Path templates and their methods.
@@ -21,6 +23,8 @@ fn segments(template: &str) -> Vec<Segment> {
         .map(|s| {
             if s.starts_with('{') && s.ends_with('}') {
                 Segment::Param
+            } else if let Some((_, ending)) = s.strip_prefix('{').and_then(|r| r.split_once('}')) {
+                Segment::ParamWith(ending.to_owned())
             } else {
                 Segment::Literal(s.to_owned())
             }
@@ -61,6 +65,7 @@ impl MethodTable {
                 && template.iter().zip(&asked).all(|(t, a)| match t {
                     Segment::Literal(l) => l == a,
                     Segment::Param => !a.is_empty(),
+                    Segment::ParamWith(ending) => a.len() > ending.len() && a.ends_with(ending),
                 });
             if fits {
                 found.extend(methods.iter().cloned());
@@ -84,5 +89,10 @@ mod tests {
         assert!(!allowed.contains(&Method::DELETE));
         assert_eq!(table.allowed("/api/v1/nothing"), None);
         assert!(table.allowed("/api/v1/recommendations.csv").is_some());
+        assert_eq!(
+            table.allowed("/api/v1/feeds/rtf_x/views/abc.atom"),
+            Some(vec![Method::GET, Method::HEAD])
+        );
+        assert_eq!(table.allowed("/api/v1/feeds/rtf_x/views/.atom"), None);
     }
 }

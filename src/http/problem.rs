@@ -297,6 +297,21 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
+/// The path as an answer may repeat it: a feed token in it is a credential, so it is masked
+/// (answers end up in proxies' and clients' logs).
+fn shown_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with(crate::domain::feeds::FEED_TOKEN_PREFIX) {
+                "{token}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Answers routes that do not exist: 405 with `Allow` for a known path, 404 otherwise.
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
     let allowed = req
@@ -315,7 +330,7 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
         .with_detail(format!(
             "{} {} is not an operation; this path answers {}.",
             req.method(),
-            req.path(),
+            shown_path(req.path()),
             allow.join(", ")
         ))
         .response();
@@ -327,6 +342,10 @@ pub async fn no_route(req: HttpRequest) -> HttpResponse {
         return response;
     }
     Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
-        .with_detail(format!("No route for {} {}.", req.method(), req.path()))
+        .with_detail(format!(
+            "No route for {} {}.",
+            req.method(),
+            shown_path(req.path())
+        ))
         .response()
 }

@@ -304,7 +304,7 @@ async fn a_views_changes_read_as_an_atom_feed_of_the_items_it_holds_now() {
     let outsider = app.user(Role::Manager).await;
     let report = app.new_report(&manager, "vf-2026").await;
     let late = dated_item(&app, &manager, &report, "Late & <loud>", "2020-01-01").await;
-    let _also_late = dated_item(&app, &manager, &report, "Also late", "2020-02-01").await;
+    let also_late = dated_item(&app, &manager, &report, "Also late", "2020-02-01").await;
     let fine = dated_item(&app, &manager, &report, "On time", "2099-01-01").await;
     for (item, to) in [(&late, "accepted"), (&fine, "noted")] {
         let moved = app
@@ -394,11 +394,40 @@ async fn a_views_changes_read_as_an_atom_feed_of_the_items_it_holds_now() {
         .collect();
     assert_eq!(titles, ["[vf-2026/02] Also late: created"]);
 
+    // A control character in what people type cannot make the feed unreadable.
+    let noted = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/recommendations/{also_late}"),
+            Some(&manager.access),
+            Some(json!({"progress_note": "bell\u{7} here"})),
+        )
+        .await;
+    assert!(noted.status.is_success(), "{}", noted.text);
+    let feed = parsed("atom", &app.get(&path).await.text);
+    let newest = feed["entries"][0]["title"].as_str().expect("title");
+    assert!(newest.contains("bell\u{fffd} here"), "{newest}");
+
     // Read as a viewer: a view not shared with you opens nothing, whatever your role, and
     // neither does a made-up view or a revoked token.
     let theirs = feed_token(&app, &outsider).await;
     let their_path = path_of(theirs["view_feed_url"].as_str().expect("url")).replace("{id}", &view);
     assert_eq!(app.get(&their_path).await.status, StatusCode::NOT_FOUND);
+    // Feeds only read; the answer to another method names the path without its token.
+    let posted = app.call("POST", &path, None, None).await;
+    assert_eq!(
+        posted.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        posted.text
+    );
+    assert_eq!(posted.header("allow"), Some("GET, HEAD"));
+    assert!(!posted.text.contains("rtf_"), "{}", posted.text);
+    let nowhere = app
+        .call("GET", &path.replace(".atom", ".rss"), None, None)
+        .await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND, "{}", nowhere.text);
+    assert!(!nowhere.text.contains("rtf_"), "{}", nowhere.text);
     let unknown = path.replace(&view, "00000000-0000-4000-8000-000000000000");
     assert_eq!(app.get(&unknown).await.status, StatusCode::NOT_FOUND);
     let id = token["id"].as_str().expect("id");
@@ -412,4 +441,30 @@ async fn a_views_changes_read_as_an_atom_feed_of_the_items_it_holds_now() {
         .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn ten_live_feed_tokens_at_most_however_fast_they_are_asked_for() {
+    let app = TestApp::spawn().await;
+    let viewer = app.user(Role::Viewer).await;
+    let asks = (0..14).map(|n| {
+        app.call(
+            "POST",
+            "/api/v1/me/feed-tokens",
+            Some(&viewer.access),
+            Some(json!({"name": format!("reader {n}")})),
+        )
+    });
+    let replies = futures_util::future::join_all(asks).await;
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((created, refused), (10, 4));
+    let listed = app.get_as(&viewer, "/api/v1/me/feed-tokens").await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(10));
 }

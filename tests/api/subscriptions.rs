@@ -449,3 +449,99 @@ async fn what_a_subscription_may_not_be_is_refused_with_the_field_and_changes_no
         StatusCode::NO_CONTENT
     );
 }
+
+#[actix_web::test]
+async fn a_view_reaches_only_those_who_may_use_it_and_its_owner_sees_who_gets_it() {
+    let sink = SmtpSink::start();
+    let s = scene(&sink, 60).await;
+    let member = s.app.user(Role::Viewer).await;
+    let team = team_of(&s, &[&member]).await;
+
+    // A team is sent only a view shared with it: never a private one, not even by a manager.
+    let private = view(&s, "Mine alone", None, json!({"overdue": true})).await;
+    let mut for_team = weekly_today();
+    for_team["team_id"] = json!(team);
+    let refused = subscribe(&s.app, &s.manager, &private, for_team.clone()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.body["field"], "team_id");
+    let theirs = s
+        .app
+        .call(
+            "POST",
+            "/api/v1/views",
+            Some(&s.owner.access),
+            Some(json!({"name": "The contributor's own", "criteria": {"overdue": true}})),
+        )
+        .await;
+    let theirs = theirs.body["id"].as_str().expect("view").to_owned();
+    let pushed = subscribe(&s.app, &s.manager, &theirs, for_team.clone()).await;
+    assert_eq!(
+        pushed.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        pushed.text
+    );
+    // A manager may still follow it himself, and its owner sees that and may end it.
+    let follows = subscribe(&s.app, &s.manager, &theirs, weekly_today()).await;
+    assert_eq!(follows.status, StatusCode::CREATED, "{}", follows.text);
+    let seen = s
+        .app
+        .get_as(&s.owner, &format!("/api/v1/views/{theirs}/subscriptions"))
+        .await;
+    assert_eq!(seen.body.as_array().map(Vec::len), Some(1), "{}", seen.text);
+    assert_eq!(seen.body[0]["user_id"], json!(s.manager.id));
+    let sid = follows.body["id"].as_str().expect("sid");
+    let ended = s
+        .app
+        .call(
+            "DELETE",
+            &format!("/api/v1/views/{theirs}/subscriptions/{sid}"),
+            Some(&s.owner.access),
+            None,
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::NO_CONTENT, "{}", ended.text);
+
+    // Shared with the team: the team and a member subscribe; then it is unshared, and the
+    // emails stop reaching who may no longer use it.
+    let shared = view(&s, "Ours", Some(&team), json!({"overdue": true})).await;
+    let made = subscribe(&s.app, &s.manager, &shared, for_team).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let own = subscribe(&s.app, &member, &shared, weekly_today()).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
+    let owners = subscribe(&s.app, &s.manager, &shared, weekly_today()).await;
+    assert_eq!(owners.status, StatusCode::CREATED, "{}", owners.text);
+    let unshared = s
+        .app
+        .call(
+            "PATCH",
+            &format!("/api/v1/views/{shared}"),
+            Some(&s.manager.access),
+            Some(json!({"team_id": null})),
+        )
+        .await;
+    assert_eq!(unshared.status, StatusCode::OK, "{}", unshared.text);
+    backdate(&s.app);
+    s.app.scheduler.tick(Trigger::Schedule).await.expect("tick");
+    let to_member: Vec<_> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m.1.starts_with("View ") && m.0 == member.email)
+        .collect();
+    assert!(to_member.is_empty(), "{to_member:?}");
+    let views: Vec<_> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m.1.starts_with("View \"Ours\""))
+        .collect();
+    assert_eq!(
+        views.iter().map(|m| m.0.as_str()).collect::<Vec<_>>(),
+        [s.manager.email.as_str()],
+        "its owner still gets it"
+    );
+}

@@ -16,6 +16,7 @@ use crate::db::schema::{
     team_memberships, teams, view_subscription_mutes as mutes, view_subscriptions as subs,
 };
 use crate::domain::auth::Principal;
+use crate::domain::views::View;
 use crate::domain::{policy, views};
 use crate::error::{Error, Result};
 
@@ -80,14 +81,18 @@ fn member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<bool> {
         > 0)
 }
 
-/// Who may see a subscription: its person, the members of its team, managers and admins.
-fn may_see(conn: &mut PgConnection, who: &Principal, row: &Row) -> Result<bool> {
+/// Who may see a subscription: its person, the members of its team, the view's owner, managers
+/// and admins.
+fn may_see(conn: &mut PgConnection, who: &Principal, view: &View, row: &Row) -> Result<bool> {
     if policy::by_role(who.role, policy::Act::SubscribeTeam) {
         return Ok(true);
     }
     let Some(user) = who.user_id() else {
         return Ok(false);
     };
+    if view.owner_id == user {
+        return Ok(true);
+    }
     match (row.user_id, row.team_id) {
         (Some(owner), _) => Ok(owner == user),
         (None, Some(team)) => member(conn, team, user),
@@ -95,8 +100,12 @@ fn may_see(conn: &mut PgConnection, who: &Principal, row: &Row) -> Result<bool> 
     }
 }
 
-/// Who may end a subscription: its person; for a team's, who may subscribe a team.
-fn may_end(who: &Principal, row: &Row) -> bool {
+/// Who may end a subscription: its person, or an admin; for a team's, who may subscribe a team;
+/// and whoever owns the view (it is theirs that is being sent).
+fn may_end(who: &Principal, view: &View, row: &Row) -> bool {
+    if who.user_id() == Some(view.owner_id) {
+        return true;
+    }
     match row.user_id {
         Some(owner) => who.user_id() == Some(owner) || who.role == crate::db::enums::Role::Admin,
         None => policy::subscribe_team(who).is_ok(),
@@ -113,7 +122,7 @@ pub fn create(
     let person = who
         .user_id()
         .ok_or_else(|| Error::Forbidden("subscriptions are for people, not API tokens".into()))?;
-    views::get(conn, who, view)?;
+    let shown = views::get(conn, who, view)?;
     let (user, team) = match new.target {
         For::Me => (Some(person), None),
         For::Team(team) => {
@@ -121,6 +130,14 @@ pub fn create(
             let exists: i64 = teams::table.find(team).count().get_result(conn)?;
             if exists == 0 {
                 return Err(Error::invalid("team_id", "names no team"));
+            }
+            // Its members must be able to use the view: a team is sent only what is shared
+            // with it, never someone's private view.
+            if shown.team_id != Some(team) {
+                return Err(Error::invalid(
+                    "team_id",
+                    "the view is not shared with this team; its owner shares it first",
+                ));
             }
             (None, Some(team))
         }
@@ -165,7 +182,7 @@ pub fn create(
 
 /// The subscriptions of view `view` that `who` may see.
 pub fn list(conn: &mut PgConnection, who: &Principal, view: Uuid) -> Result<Vec<Subscription>> {
-    views::get(conn, who, view)?;
+    let shown = views::get(conn, who, view)?;
     let rows: Vec<Row> = subs::table
         .filter(subs::view_id.eq(view))
         .order((subs::created_at, subs::id))
@@ -173,7 +190,7 @@ pub fn list(conn: &mut PgConnection, who: &Principal, view: Uuid) -> Result<Vec<
         .load(conn)?;
     let mut out = Vec::new();
     for row in rows {
-        if may_see(conn, who, &row)? {
+        if may_see(conn, who, &shown, &row)? {
             out.push(Subscription::try_from(row)?);
         }
     }
@@ -182,13 +199,13 @@ pub fn list(conn: &mut PgConnection, who: &Principal, view: Uuid) -> Result<Vec<
 
 /// Subscription `id` of view `view`, if `who` may see it (404 otherwise).
 pub fn get(conn: &mut PgConnection, who: &Principal, view: Uuid, id: Uuid) -> Result<Subscription> {
-    views::get(conn, who, view)?;
+    let shown = views::get(conn, who, view)?;
     let row: Row = subs::table
         .filter(subs::view_id.eq(view))
         .find(id)
         .select(Row::as_select())
         .first(conn)?;
-    if !may_see(conn, who, &row)? {
+    if !may_see(conn, who, &shown, &row)? {
         return Err(Error::NotFound);
     }
     Subscription::try_from(row)
@@ -196,8 +213,9 @@ pub fn get(conn: &mut PgConnection, who: &Principal, view: Uuid, id: Uuid) -> Re
 
 /// Ends subscription `id` of view `view`.
 pub fn delete(conn: &mut PgConnection, who: &Principal, view: Uuid, id: Uuid) -> Result<()> {
+    let shown = views::get(conn, who, view)?;
     let sub = get(conn, who, view, id)?;
-    if !may_end(who, &sub.row) {
+    if !may_end(who, &shown, &sub.row) {
         return Err(Error::Forbidden(
             "only its subscriber, or a manager for a team's, may end a subscription".into(),
         ));

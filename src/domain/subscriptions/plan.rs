@@ -82,6 +82,8 @@ pub struct Planned {
 struct Due {
     sub: Subscription,
     view_name: String,
+    view_owner: Uuid,
+    view_team: Option<Uuid>,
     criteria: Value,
     key: String,
     label: String,
@@ -113,12 +115,19 @@ pub fn plan(
 
 /// The subscriptions with a period open and not yet planned, in two statements.
 fn due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Due>> {
-    let rows: Vec<(Row, String, Value)> = subs::table
+    type Joined = (Row, String, Uuid, Option<Uuid>, Value);
+    let rows: Vec<Joined> = subs::table
         .inner_join(saved_views::table)
-        .select((Row::as_select(), saved_views::name, saved_views::criteria))
+        .select((
+            Row::as_select(),
+            saved_views::name,
+            saved_views::owner_id,
+            saved_views::team_id,
+            saved_views::criteria,
+        ))
         .load(conn)?;
     let mut open = Vec::new();
-    for (row, view_name, criteria) in rows {
+    for (row, view_name, view_owner, view_team, criteria) in rows {
         let sub = match Subscription::try_from(row) {
             Ok(sub) => sub,
             Err(e) => {
@@ -141,6 +150,8 @@ fn due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Due>> {
             key: format!("view:{}:{}", sub.row.id, opened.day),
             sub,
             view_name,
+            view_owner,
+            view_team,
             criteria,
             label,
         });
@@ -155,13 +166,15 @@ fn due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Due>> {
 }
 
 /// Who gets a subscription's email: its person, or its team's members who have not muted it;
-/// active accounts only.
-fn recipients(conn: &mut PgConnection, row: &Row) -> Result<Vec<(Uuid, String)>> {
+/// active accounts who may use the view now (one unshared since, or a member who left the team
+/// it is shared with, reaches them no more).
+fn recipients(conn: &mut PgConnection, due: &Due) -> Result<Vec<(Uuid, String)>> {
+    let row = &due.sub.row;
     let active = users::table
         .filter(users::active.eq(true))
-        .select((users::id, users::display_name))
+        .select((users::id, users::display_name, users::role))
         .order(users::id);
-    Ok(match (row.user_id, row.team_id) {
+    let candidates: Vec<(Uuid, String, crate::db::enums::Role)> = match (row.user_id, row.team_id) {
         (Some(user), _) => active.filter(users::id.eq(user)).load(conn)?,
         (None, Some(team)) => active
             .filter(
@@ -180,7 +193,21 @@ fn recipients(conn: &mut PgConnection, row: &Row) -> Result<Vec<(Uuid, String)>>
             )
             .load(conn)?,
         (None, None) => Vec::new(),
-    })
+    };
+    let mut out = Vec::with_capacity(candidates.len());
+    for (id, name, role) in candidates {
+        let reader = crate::domain::auth::Principal {
+            actor: crate::domain::auth::Actor::User {
+                id,
+                session: Uuid::nil(),
+            },
+            role,
+        };
+        if crate::domain::policy::may_use_view(conn, &reader, due.view_owner, due.view_team)? {
+            out.push((id, name));
+        }
+    }
+    Ok(out)
 }
 
 /// Plans one subscription's period: `None` when another instance has (its run exists).
@@ -219,7 +246,7 @@ fn plan_one(
         None => None,
     };
     let mut created = 0;
-    for (recipient, name) in recipients(conn, &due.sub.row)? {
+    for (recipient, name) in recipients(conn, due)? {
         // Resolved per person: `owner: "me"` in a team's view is each member.
         // A name the view holds may have gone since (a deleted report): this person's email is
         // then left out, and the others still go.

@@ -22,7 +22,7 @@ const DEFAULT_HOUR: u32 = 8;
 /// subscription reaching its reader (a team's subscription then still reaches the others).
 ///
 /// Required role: viewer (a signed-in user who may use the view) for yourself; manager to
-/// subscribe a team.
+/// subscribe a team, to a view shared with that team.
 #[utoipa::path(
     tag = "views",
     security(("bearer" = ["viewer"])),
