@@ -13,7 +13,7 @@ use super::Audience;
 use super::compose::{Context, item_page};
 use crate::db::enums::{ActorKind, Role};
 use crate::db::models::HistoryEvent;
-use crate::db::schema::{history_events, users};
+use crate::db::schema::users;
 use crate::domain::email_links::LinkAction;
 use crate::domain::labels;
 use crate::error::Result;
@@ -36,7 +36,7 @@ pub struct WatchedChange {
     pub actor: String,
 }
 
-#[derive(QueryableByName)]
+#[derive(Clone, QueryableByName)]
 struct Row {
     #[diesel(sql_type = SqlUuid)]
     recipient_id: Uuid,
@@ -101,15 +101,22 @@ pub fn select(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.event_id).collect();
-    let events: HashMap<i64, HistoryEvent> = history_events::table
-        .filter(history_events::id.eq_any(&ids))
-        .select(HistoryEvent::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|e| (e.id, e))
+    // Each event as the item's history shows it (in its current shape; an old event may show
+    // as two), read once per item.
+    let mut items: Vec<Uuid> = rows.iter().map(|r| r.item_id).collect();
+    items.sort();
+    items.dedup();
+    let mut events: HashMap<i64, Vec<HistoryEvent>> = HashMap::new();
+    for item in items {
+        for shown in crate::domain::history::read(conn, item)? {
+            events.entry(shown.event.id).or_default().push(shown.event);
+        }
+    }
+    let mut people: Vec<Uuid> = events
+        .values()
+        .flatten()
+        .filter_map(|e| e.actor_id)
         .collect();
-    let mut people: Vec<Uuid> = events.values().filter_map(|e| e.actor_id).collect();
     people.sort();
     people.dedup();
     let names: HashMap<Uuid, String> = users::table
@@ -120,8 +127,11 @@ pub fn select(
         .collect();
     Ok(rows
         .into_iter()
-        .filter_map(|row| {
-            let event = events.get(&row.event_id)?.clone();
+        .flat_map(|row| {
+            let shown = events.get(&row.event_id).cloned().unwrap_or_default();
+            shown.into_iter().map(move |event| (row.clone(), event))
+        })
+        .map(|(row, event)| {
             let actor = match event.actor_kind {
                 ActorKind::System => "recotrack".to_owned(),
                 ActorKind::Token => "an API token".to_owned(),
@@ -130,7 +140,7 @@ pub fn select(
                     .and_then(|id| names.get(&id).cloned())
                     .unwrap_or_else(|| "someone no longer here".to_owned()),
             };
-            Some(WatchedChange {
+            WatchedChange {
                 recipient_id: row.recipient_id,
                 recipient_email: row.recipient_email,
                 recipient_name: row.recipient_name,
@@ -140,7 +150,7 @@ pub fn select(
                 title: row.title,
                 event,
                 actor,
-            })
+            }
         })
         .collect())
 }
