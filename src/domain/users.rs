@@ -175,6 +175,18 @@ pub fn update(conn: &mut PgConnection, id: Uuid, changes: &AccountChanges) -> Re
         .set(crate::db::schema::web_sessions::revoked_at.eq(now))
         .execute(conn)?;
     }
+    if changes.active == Some(false) {
+        // Feed URLs are credentials too: reactivating an account must not bring back URLs
+        // that were copied into calendars while it was off.
+        use crate::db::schema::feed_tokens;
+        diesel::update(
+            feed_tokens::table
+                .filter(feed_tokens::user_id.eq(id))
+                .filter(feed_tokens::revoked_at.is_null()),
+        )
+        .set(feed_tokens::revoked_at.eq(now))
+        .execute(conn)?;
+    }
     Ok(user)
 }
 

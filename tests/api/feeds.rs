@@ -293,6 +293,17 @@ async fn feed_tokens_are_their_owners_alone_and_die_with_the_account() {
         .await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.text);
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+    // Back on, the account makes new URLs: the old ones, copied while it was off, stay dead.
+    let on = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/users/{}", manager.id),
+            Some(&admin.access),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.text);
+    assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]

@@ -544,4 +544,20 @@ async fn a_view_reaches_only_those_who_may_use_it_and_its_owner_sees_who_gets_it
         [s.manager.email.as_str()],
         "its owner still gets it"
     );
+    // The member may no longer use the view, but may still see and end his subscription.
+    let sid = own.body["id"].as_str().expect("sid");
+    let path = format!("/api/v1/views/{shared}/subscriptions/{sid}");
+    assert_eq!(s.app.get_as(&member, &path).await.status, StatusCode::OK);
+    let gone = s
+        .app
+        .call("DELETE", &path, Some(&member.access), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text);
+    let team_sid = made.body["id"].as_str().expect("team sid");
+    let theirs = format!("/api/v1/views/{shared}/subscriptions/{team_sid}");
+    assert_eq!(
+        s.app.get_as(&member, &theirs).await.status,
+        StatusCode::NOT_FOUND,
+        "the team's is not his to see once the view is not shared with it"
+    );
 }
