@@ -119,15 +119,7 @@ pub fn item_events(
         .collect();
     events.reverse();
     events.truncate(MAX_ENTRIES);
-    let mut people: Vec<Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
-    people.sort();
-    people.dedup();
-    let names = users::table
-        .filter(users::id.eq_any(&people))
-        .select((users::id, users::display_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = crate::domain::users::names_of(conn, events.iter().filter_map(|e| e.actor_id))?;
     Ok((events, names))
 }
 
@@ -206,15 +198,8 @@ pub fn view_events(
         }
     }
     entries.sort_by_key(|e| std::cmp::Reverse((e.event.at, e.event.id)));
-    let mut people: Vec<Uuid> = entries.iter().filter_map(|e| e.event.actor_id).collect();
-    people.sort();
-    people.dedup();
-    let names = users::table
-        .filter(users::id.eq_any(&people))
-        .select((users::id, users::display_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names =
+        crate::domain::users::names_of(conn, entries.iter().filter_map(|e| e.event.actor_id))?;
     Ok(ViewFeed {
         name: view.name,
         updated_at: view.updated_at,

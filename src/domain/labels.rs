@@ -72,6 +72,23 @@ pub fn change_line(event: &crate::db::models::HistoryEvent) -> String {
         .unwrap_or_default()
 }
 
+/// Who made a history event, as people read it: a person by name, an API token, or
+/// recotrack itself; `names` holds the people's names.
+pub fn actor(
+    kind: crate::db::enums::ActorKind,
+    id: Option<uuid::Uuid>,
+    names: &std::collections::HashMap<uuid::Uuid, String>,
+) -> String {
+    use crate::db::enums::ActorKind;
+    match kind {
+        ActorKind::System => "recotrack".to_owned(),
+        ActorKind::Token => "an API token".to_owned(),
+        ActorKind::User => id
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| "someone no longer here".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -248,11 +248,7 @@ pub fn may_use_view(
     let Some(team) = team else {
         return Ok(false);
     };
-    Ok(team_memberships::table
-        .find((team, user))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
+    crate::domain::teams::is_member(conn, team, user)
 }
 
 /// Who may change or delete a saved view: its owner and admins.

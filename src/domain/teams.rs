@@ -120,3 +120,12 @@ pub fn remove_member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<
     }
     Ok(())
 }
+
+/// Whether `user` is a member of `team`.
+pub fn is_member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<bool> {
+    Ok(team_memberships::table
+        .find((team, user))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}

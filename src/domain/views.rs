@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::enums::Role;
-use crate::db::schema::{saved_views as views, team_memberships, teams};
+use crate::db::schema::{saved_views as views, teams};
 use crate::domain::auth::Principal;
 use crate::domain::policy;
 use crate::error::{Error, Result};
@@ -37,14 +37,6 @@ fn may_change(who: &Principal, view: &View) -> bool {
     policy::may_change_view(who, view.owner_id)
 }
 
-fn member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<bool> {
-    Ok(team_memberships::table
-        .find((team, user))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
 fn name(raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -62,7 +54,7 @@ fn check_team(conn: &mut PgConnection, who: &Principal, team: Option<Uuid>) -> R
     if exists == 0 {
         return Err(Error::invalid("team_id", "names no team"));
     }
-    if !who.role.at_least(Role::Manager) && !member(conn, team, user)? {
+    if !who.role.at_least(Role::Manager) && !crate::domain::teams::is_member(conn, team, user)? {
         return Err(Error::Forbidden(
             "only members of a team (or managers) may share a view with it".into(),
         ));

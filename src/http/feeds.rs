@@ -7,7 +7,6 @@ use chrono::Utc;
 use icalendar::{Calendar, Component, Event, EventLike};
 use uuid::Uuid;
 
-use crate::db::enums::ActorKind;
 use crate::db::models::HistoryEvent;
 use crate::domain::items::due::Dated;
 use crate::domain::labels;
@@ -68,14 +67,7 @@ pub fn atom(
         .map(|entry| {
             let e = entry.event;
             let page = page_of(base_url, entry.key);
-            let who = match e.actor_kind {
-                ActorKind::System => "recotrack".to_owned(),
-                ActorKind::Token => "an API token".to_owned(),
-                _ => e
-                    .actor_id
-                    .and_then(|id| names.get(&id).cloned())
-                    .unwrap_or_else(|| "someone no longer here".to_owned()),
-            };
+            let who = labels::actor(e.actor_kind, e.actor_id, names);
             let what = labels::of_wire(&e.kind);
             let change = labels::change_line(e);
             let mut title = if change.is_empty() {

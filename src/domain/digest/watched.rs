@@ -11,9 +11,8 @@ use uuid::Uuid;
 
 use super::Audience;
 use super::compose::{Context, item_page};
-use crate::db::enums::{ActorKind, Role};
+use crate::db::enums::Role;
 use crate::db::models::HistoryEvent;
-use crate::db::schema::users;
 use crate::domain::email_links::LinkAction;
 use crate::domain::labels;
 use crate::error::Result;
@@ -112,19 +111,8 @@ pub fn select(
             events.entry(shown.event.id).or_default().push(shown.event);
         }
     }
-    let mut people: Vec<Uuid> = events
-        .values()
-        .flatten()
-        .filter_map(|e| e.actor_id)
-        .collect();
-    people.sort();
-    people.dedup();
-    let names: HashMap<Uuid, String> = users::table
-        .filter(users::id.eq_any(&people))
-        .select((users::id, users::display_name))
-        .load::<(Uuid, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names =
+        crate::domain::users::names_of(conn, events.values().flatten().filter_map(|e| e.actor_id))?;
     Ok(rows
         .into_iter()
         .flat_map(|row| {
@@ -132,14 +120,7 @@ pub fn select(
             shown.into_iter().map(move |event| (row.clone(), event))
         })
         .map(|(row, event)| {
-            let actor = match event.actor_kind {
-                ActorKind::System => "recotrack".to_owned(),
-                ActorKind::Token => "an API token".to_owned(),
-                _ => event
-                    .actor_id
-                    .and_then(|id| names.get(&id).cloned())
-                    .unwrap_or_else(|| "someone no longer here".to_owned()),
-            };
+            let actor = labels::actor(event.actor_kind, event.actor_id, &names);
             WatchedChange {
                 recipient_id: row.recipient_id,
                 recipient_email: row.recipient_email,

@@ -12,9 +12,7 @@ use uuid::Uuid;
 
 pub use cadence::{Cadence, Day, Frequency};
 
-use crate::db::schema::{
-    team_memberships, teams, view_subscription_mutes as mutes, view_subscriptions as subs,
-};
+use crate::db::schema::{teams, view_subscription_mutes as mutes, view_subscriptions as subs};
 use crate::domain::auth::Principal;
 use crate::domain::views::View;
 use crate::domain::{policy, views};
@@ -73,14 +71,6 @@ pub struct New {
     pub only_when_non_empty: bool,
 }
 
-fn member(conn: &mut PgConnection, team: Uuid, user: Uuid) -> Result<bool> {
-    Ok(team_memberships::table
-        .find((team, user))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
 /// Who may see a subscription: its person, the members of its team, the view's owner, managers
 /// and admins.
 fn may_see(conn: &mut PgConnection, who: &Principal, view: &View, row: &Row) -> Result<bool> {
@@ -95,7 +85,7 @@ fn may_see(conn: &mut PgConnection, who: &Principal, view: &View, row: &Row) -> 
     }
     match (row.user_id, row.team_id) {
         (Some(owner), _) => Ok(owner == user),
-        (None, Some(team)) => member(conn, team, user),
+        (None, Some(team)) => crate::domain::teams::is_member(conn, team, user),
         (None, None) => Ok(false),
     }
 }

@@ -120,37 +120,20 @@ pub async fn item(
         people.extend(evidence.iter().filter_map(|e| e.submitted_by));
         people.extend(evidence.iter().filter_map(|e| e.reviewed_by));
         people.extend(comments.iter().filter_map(|c| c.author_id));
-        people.sort();
-        people.dedup();
-        let names: HashMap<Uuid, String> = {
-            use diesel::prelude::*;
-            users::table
-                .filter(users::id.eq_any(&people))
-                .select((users::id, users::display_name))
-                .load::<(Uuid, String)>(conn)?
-                .into_iter()
-                .collect()
-        };
+        let names = accounts::names_of(conn, people)?;
         Ok((
             item, events, evidence, comments, may_work, may_manage, watch, names,
         ))
     })
     .await?;
     let (item, events, evidence, comments, may_work, may_manage, watch, names) = page;
-    let name_of = |id: Option<Uuid>| {
-        id.and_then(|id| names.get(&id).cloned())
-            .unwrap_or_else(|| "someone no longer here".to_owned())
-    };
+    let name_of = |id: Option<Uuid>| labels::actor(ActorKind::User, id, &names);
     let history: Vec<EventRow> = events
         .iter()
         .rev()
         .map(|e| EventRow {
             at: e.at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            who: match e.actor_kind {
-                ActorKind::System => "recotrack".to_owned(),
-                ActorKind::Token => "an API token".to_owned(),
-                _ => name_of(e.actor_id),
-            },
+            who: labels::actor(e.actor_kind, e.actor_id, &names),
             what: labels::of_wire(&e.kind),
             change: labels::change_line(e),
             reason: e.reason.clone().unwrap_or_default(),

@@ -1,7 +1,5 @@
 //! The pages people read: my items, a report's items, an item, preferences.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -13,7 +11,6 @@ use super::session::Signed;
 use super::{PageError, html, see_other};
 use crate::db;
 use crate::db::enums::{ActorKind, DigestFrequency, EvidenceStage, Response, Status, Verification};
-use crate::db::schema::users;
 use crate::domain::digest::Audience;
 use crate::domain::digest::compose::Digest;
 use crate::domain::digest::deliveries::{self, Settings as DigestContext};
