@@ -39,6 +39,10 @@ fn require_item(conn: &mut PgConnection, item: Uuid) -> Result<()> {
 /// Whether `user` watches `item`.
 pub fn state(conn: &mut PgConnection, user: Uuid, item: Uuid) -> Result<WatchState> {
     require_item(conn, item)?;
+    state_of_existing(conn, user, item)
+}
+
+fn state_of_existing(conn: &mut PgConnection, user: Uuid, item: Uuid) -> Result<WatchState> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Bool)]
@@ -81,7 +85,7 @@ pub fn choose(
             watches::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
-    state(conn, user, item)
+    state_of_existing(conn, user, item)
 }
 
 /// An item someone watches.

@@ -142,45 +142,47 @@ pub async fn act(
     };
     let outcome = db::transaction(&state.pool, move |conn| {
         let (principal, _) = recipient(conn, claim.recipient)?;
-        match (claim.action, claim.item) {
+        // Whether a link works once is decided in one place; the others may be used again.
+        if claim.action.works_once()
+            && let Err(refusal) = email_links::redeem(conn, &token, &claim)?
+        {
+            return Ok(Err(refusal));
+        }
+        let item = match (claim.action, claim.item) {
             (LinkAction::Unsubscribe, _) => {
                 users::set_digest_preference(conn, claim.recipient, Some(DigestFrequency::Off))?;
-                return Ok(Ok(None));
+                None
             }
             (LinkAction::StopSubscription, Some(id)) => {
                 subscriptions::stop_for(conn, id, claim.recipient)?;
-                return Ok(Ok(None));
+                None
             }
             (LinkAction::Unwatch, Some(item)) => {
                 watchers::choose(conn, claim.recipient, item, false)?;
-                let key: String = recommendations::table
-                    .find(item)
-                    .select(recommendations::key)
-                    .first(conn)?;
-                return Ok(Ok(Some(key)));
+                Some(item)
             }
-            _ => {}
-        }
-        if let Err(refusal) = email_links::redeem(conn, &token, &claim)? {
-            return Ok(Err(refusal));
-        }
-        let item = claim.item.ok_or(Error::NotFound)?;
-        match claim.action {
-            LinkAction::Acknowledge => acknowledge(conn, &principal, item, note)?,
-            LinkAction::Unsubscribe | LinkAction::StopSubscription | LinkAction::Unwatch => {
-                return Err(Error::NotFound);
+            (LinkAction::Acknowledge, Some(item)) => {
+                acknowledge(conn, &principal, item, note)?;
+                Some(item)
             }
-            LinkAction::Snooze => {
+            (LinkAction::Snooze, Some(item)) => {
                 let until = Utc::now().date_naive() + chrono::Duration::days(SNOOZE_DAYS);
                 let reason = reason.or_else(|| Some("Snoozed from the digest".to_owned()));
                 edit::snooze(conn, &principal, item, Some(until), reason)?;
+                Some(item)
             }
-        }
-        let key: String = recommendations::table
-            .find(item)
-            .select(recommendations::key)
-            .first(conn)?;
-        Ok(Ok(Some(key)))
+            (_, None) => return Err(Error::NotFound),
+        };
+        let key: Option<String> = match item {
+            Some(item) => Some(
+                recommendations::table
+                    .find(item)
+                    .select(recommendations::key)
+                    .first(conn)?,
+            ),
+            None => None,
+        };
+        Ok(Ok(key))
     })
     .await?;
     let key = outcome.map_err(refused)?;

@@ -16,7 +16,9 @@ pub use super::enqueue::{NewDelivery, Rendered, insert};
 use super::escalations::record_escalations;
 pub use super::runs::{DeliveryView, RunView, list_runs};
 use super::schedule::Schedules;
-use super::{Audience, Qualifying, last_person_activity, select};
+use super::{
+    Audience, Qualifying, SQL_SCHEDULED_PERIOD, has_recipients, last_person_activity, select,
+};
 use crate::config::{DigestSettings, StallRules};
 use crate::db::enums::DigestFrequency;
 use crate::db::schema::digest_runs as runs;
@@ -76,8 +78,14 @@ fn compose_rows(
     period: &str,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Digest>, Vec<Escalation>)> {
-    let rows: Vec<Qualifying> = select(conn, settings.rules, settings.digest, audience)?;
-    let watched = super::watched::select(conn, audience, now)?;
+    let (rows, watched): (Vec<Qualifying>, _) = if has_recipients(conn, audience)? {
+        (
+            select(conn, settings.rules, settings.digest, audience)?,
+            super::watched::select(conn, audience, now)?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut ids: Vec<Uuid> = rows.iter().map(|r| r.item_id).collect();
     ids.sort();
     ids.dedup();
@@ -166,10 +174,11 @@ fn previous_items(
         #[diesel(sql_type = diesel::sql_types::Array<SqlUuid>)]
         item_ids: Vec<Uuid>,
     }
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT DISTINCT ON (recipient_id) recipient_id, item_ids FROM digest_deliveries \
-         WHERE status = 'sent' AND period NOT LIKE 'request:%' AND period NOT LIKE 'view:%' AND recipient_id = ANY($1) ORDER BY recipient_id, created_at DESC",
-    )
+         WHERE status = 'sent' AND {SQL_SCHEDULED_PERIOD} AND recipient_id = ANY($1) \
+         ORDER BY recipient_id, created_at DESC"
+    ))
     .bind::<diesel::sql_types::Array<SqlUuid>, _>(recipients)
     .load(conn)?;
     Ok(rows

@@ -92,11 +92,6 @@ pub fn select(
     settings: &DigestSettings,
     audience: Audience,
 ) -> Result<Vec<Qualifying>> {
-    if let Audience::Frequency(frequency) = audience
-        && !has_recipients(conn, frequency)?
-    {
-        return Ok(Vec::new());
-    }
     let stalled = stall::sql_stalled(rules);
     let overdue = stall::sql_overdue();
     let threshold = stall::sql_threshold(rules);
@@ -182,8 +177,20 @@ pub fn select(
     Ok(query.load(conn)?)
 }
 
-/// Whether any active user receives digests at `frequency` (so an empty audience costs nothing).
-pub(super) fn has_recipients(conn: &mut PgConnection, frequency: DigestFrequency) -> Result<bool> {
+/// Deliveries of scheduled digests, over a row of `digest_deliveries` (unqualified): not those
+/// sent on request, nor a subscription's emails. What the next scheduled digest calls new,
+/// resolved, or changed on a watched item is counted from the last of these.
+pub(super) const SQL_SCHEDULED_PERIOD: &str = "period ~ '^(daily|weekly):'";
+
+/// Whether any active user receives digests at `audience` (so an empty one costs nothing).
+pub(super) fn has_recipients(conn: &mut PgConnection, audience: Audience) -> Result<bool> {
+    match audience {
+        Audience::User(_) => Ok(true),
+        Audience::Frequency(frequency) => any_at(conn, frequency),
+    }
+}
+
+fn any_at(conn: &mut PgConnection, frequency: DigestFrequency) -> Result<bool> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = Bool)]

@@ -62,11 +62,6 @@ pub fn select(
     audience: Audience,
     now: DateTime<Utc>,
 ) -> Result<Vec<WatchedChange>> {
-    if let Audience::Frequency(frequency) = audience
-        && !super::has_recipients(conn, frequency)?
-    {
-        return Ok(Vec::new());
-    }
     let (audience_sql, frequency, user) = match audience {
         Audience::Frequency(f) => ("u.effective = $2", crate::db::enums::wire_name(f), None),
         Audience::User(id) => ("u.id = $3", String::new(), Some(id)),
@@ -87,10 +82,11 @@ pub fn select(
           AND e.at <= $1
           AND e.at > greatest($1 - interval '31 days', coalesce(
                 (SELECT max(d.created_at) FROM digest_deliveries d
-                 WHERE d.recipient_id = u.id AND d.period ~ '^(daily|weekly):'),
+                 WHERE d.recipient_id = u.id AND d.{scheduled}),
                 $1 - interval '7 days'))
         ORDER BY u.id, r.key, e.seq",
         frequency_sql = crate::domain::users::SQL_EFFECTIVE_FREQUENCY,
+        scheduled = super::SQL_SCHEDULED_PERIOD,
     );
     let rows: Vec<Row> = diesel::sql_query(sql)
         .bind::<Timestamptz, _>(now)

@@ -142,10 +142,11 @@ fn due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Due>> {
         if opened.at < sub.row.created_at {
             continue;
         }
-        let label = match sub.cadence.day {
-            Some(_) => format!("weekly, {}", opened.day.format("%A %Y-%m-%d")),
-            None => format!("daily, {}", opened.day.format("%A %Y-%m-%d")),
-        };
+        let label = format!(
+            "{}, {}",
+            sub.cadence.frequency.as_str(),
+            opened.day.format("%A %Y-%m-%d")
+        );
         open.push(Due {
             key: format!("view:{}:{}", sub.row.id, opened.day),
             sub,

@@ -18,6 +18,14 @@ use crate::http::feeds::{self as feeds_format, FeedEntry, FeedHead};
 use crate::http::problem::{Conflicting, Denied, Missing, Rejected};
 use crate::http::{AppState, created};
 
+/// A feed as readers get it: never stored by a cache, since its URL is a credential.
+fn feed_response(content_type: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(crate::http::NO_STORE)
+        .body(body)
+}
+
 /// Items a calendar holds at most.
 const MAX_CALENDAR_ITEMS: i64 = 2000;
 
@@ -163,10 +171,7 @@ pub async fn get_item_feed(
         &entries,
         &names,
     );
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .insert_header(crate::http::NO_STORE)
-        .body(body))
+    Ok(feed_response("application/atom+xml; charset=utf-8", body))
 }
 
 /// A saved view's changes as an Atom 1.0 feed: the newest events (at most 100) of the items
@@ -218,10 +223,7 @@ pub async fn get_view_feed(
         &entries,
         &feed.names,
     );
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .insert_header(crate::http::NO_STORE)
-        .body(body))
+    Ok(feed_response("application/atom+xml; charset=utf-8", body))
 }
 
 /// Which items' due dates a calendar holds.
@@ -290,8 +292,5 @@ pub async fn get_due_calendar(
         "recotrack due dates",
         &open,
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header(crate::http::NO_STORE)
-        .body(body))
+    Ok(feed_response("text/calendar; charset=utf-8", body))
 }

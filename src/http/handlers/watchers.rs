@@ -34,6 +34,21 @@ pub async fn get_watch(
     Ok(HttpResponse::Ok().json(WatchResponse::new(item, watch)))
 }
 
+/// Records the caller's choice and answers how it leaves them.
+async fn choose(
+    state: &AppState,
+    caller: &Viewer,
+    item: Uuid,
+    watching: bool,
+) -> Result<HttpResponse, Error> {
+    let me = watchers::person(&caller.0)?;
+    let watch = db::transaction(&state.pool, move |conn| {
+        watchers::choose(conn, me, item, watching)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(WatchResponse::new(item, watch)))
+}
+
 /// Watch an item: what others change on it appears under "Watched items" in your digest.
 ///
 /// Idempotent. Anyone who may read the item may watch it. Your own changes are left out.
@@ -51,12 +66,7 @@ pub async fn put_watch(
     caller: Viewer,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
-    let (me, item) = (watchers::person(&caller.0)?, id.into_inner());
-    let watch = db::transaction(&state.pool, move |conn| {
-        watchers::choose(conn, me, item, true)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(WatchResponse::new(item, watch)))
+    choose(&state, &caller, id.into_inner(), true).await
 }
 
 /// Stop watching an item, also one you observe (it stays stopped until you watch it again).
@@ -76,12 +86,7 @@ pub async fn delete_watch(
     caller: Viewer,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
-    let (me, item) = (watchers::person(&caller.0)?, id.into_inner());
-    let watch = db::transaction(&state.pool, move |conn| {
-        watchers::choose(conn, me, item, false)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(WatchResponse::new(item, watch)))
+    choose(&state, &caller, id.into_inner(), false).await
 }
 
 /// The items you watch, by key (by choice or as an observer).
