@@ -516,6 +516,44 @@ async fn a_view_reaches_only_those_who_may_use_it_and_its_owner_sees_who_gets_it
     assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
     let owners = subscribe(&s.app, &s.manager, &shared, weekly_today()).await;
     assert_eq!(owners.status, StatusCode::CREATED, "{}", owners.text);
+    // A member sees the team's subscription and his own, not the manager's, and ends none
+    // but his own.
+    let listed = s
+        .app
+        .get_as(&member, &format!("/api/v1/views/{shared}/subscriptions"))
+        .await;
+    let ids: Vec<&str> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|sub| sub["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            made.body["id"].as_str().expect("team sid"),
+            own.body["id"].as_str().expect("own sid")
+        ]
+    );
+    let managers = format!(
+        "/api/v1/views/{shared}/subscriptions/{}",
+        owners.body["id"].as_str().expect("sid")
+    );
+    let refused = s
+        .app
+        .call("DELETE", &managers, Some(&member.access), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text);
+    let teams = format!(
+        "/api/v1/views/{shared}/subscriptions/{}",
+        made.body["id"].as_str().expect("team sid")
+    );
+    let refused = s
+        .app
+        .call("DELETE", &teams, Some(&member.access), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
     let unshared = s
         .app
         .call(

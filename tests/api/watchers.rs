@@ -205,6 +205,33 @@ async fn a_watcher_reads_what_others_changed_once_and_stops_from_the_email() {
         "no longer watching, nothing else to say: {third:?}"
     );
 
+    // A deactivated account's link acts no more, and changes nothing.
+    assert_eq!(
+        watch(&s, &viewer.access, "PUT", &s.late).await.status,
+        StatusCode::OK
+    );
+    let off = s
+        .app
+        .call(
+            "PATCH",
+            &format!("/api/v1/users/{}", viewer.id),
+            Some(&s.admin.access),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(browser.post(&link, &[]).await.status, StatusCode::FORBIDDEN);
+    let mut conn = s.app.db.connect();
+    let still: bool = diesel::RunQueryDsl::get_result(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "SELECT watching FROM item_watches WHERE user_id = '{}'",
+            viewer.id
+        )),
+        &mut conn,
+    )
+    .expect("row");
+    assert!(still, "the refused link left her watching");
+
     // A link cut short or altered opens nothing.
     let mut forged = link.clone();
     forged.pop();
